@@ -1,3 +1,4 @@
+import { Rng } from '../util/rng';
 import { CONSTRAINT_KINDS } from './constraints';
 import { createBuiltinTask } from './builtin-task';
 import { TOPICS } from './lexicon';
@@ -43,6 +44,14 @@ describe('createBuiltinTask', () => {
   it('orders prompts so that any prefix is balanced across constraint kinds', () => {
     const first = task.heldoutPrompts.slice(0, 50).map((p) => p.constraint.kind);
     for (const k of CONSTRAINT_KINDS) expect(first.filter((x) => x === k).length).toBe(10);
+  });
+
+  it('samples prompts balanced across kinds, reproducibly, from the split asked for', () => {
+    const draw = task.samplePrompts(5000, Rng.fromSeed(1));
+    expect(task.samplePrompts(5000, Rng.fromSeed(1))).toEqual(draw);
+    for (const k of CONSTRAINT_KINDS) expect(Math.abs(draw.filter((p) => p.constraint.kind === k).length / 5000 - 0.2)).toBeLessThan(0.03);
+    expect(draw.every((p) => p.split === 'train')).toBe(true);
+    expect(task.samplePrompts(100, Rng.fromSeed(2), 'heldout').every((p) => p.split === 'heldout')).toBe(true);
   });
 
   it('has unique prompt ids and texts', () => {

@@ -60,6 +60,11 @@ export interface BuiltinTask {
   readonly oracle: Oracle;
   /** The held-out judge: the oracle without noise. */
   readonly judge: Judge;
+  /**
+   * `n` prompts drawn with replacement, balanced: constraint kind uniform, then topic, then prompt. (Uniform draws
+   * from trainPrompts would favour kinds with more phrasings, e.g. uses_word.)
+   */
+  samplePrompts(n: number, rng: Rng, split?: 'train' | 'heldout'): TaskPrompt[];
   /** A simulated labeler applying the oracle with the given noise. */
   simulatedLabeler(options: SimulatedLabelerOptions): SimulatedLabeler;
   /** Texts to train the task's tokenizer on (training data only). */
@@ -101,6 +106,7 @@ export function createBuiltinTask(options: BuiltinTaskOptions = {}): BuiltinTask
     pretrainTexts,
     oracle,
     judge,
+    samplePrompts: (n, rng, split = 'train') => samplePromptsBalanced(split === 'train' ? trainPrompts : heldoutPrompts, n, rng),
     simulatedLabeler: (opts) => createSimulatedLabeler(oracle, opts),
     tokenizerTexts: () => [
       ...trainPrompts.map((p) => format.renderPrompt(p)),
@@ -127,6 +133,18 @@ export function createBuiltinTask(options: BuiltinTaskOptions = {}): BuiltinTask
       },
     }),
   };
+}
+
+function samplePromptsBalanced(prompts: readonly TaskPrompt[], n: number, rng: Rng): TaskPrompt[] {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`samplePrompts: n must be a non-negative integer, got ${n}`);
+  const groups = new Map<ConstraintKind, Map<string, TaskPrompt[]>>();
+  for (const p of prompts) {
+    const byTopic = groups.get(p.constraint.kind) ?? new Map<string, TaskPrompt[]>();
+    groups.set(p.constraint.kind, byTopic);
+    byTopic.set(p.topic, [...(byTopic.get(p.topic) ?? []), p]);
+  }
+  const kinds = [...groups.values()].map((byTopic) => [...byTopic.values()]);
+  return Array.from({ length: n }, () => rng.choice(rng.choice(rng.choice(kinds))));
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
