@@ -81,6 +81,14 @@ describe('createBuiltinTask', () => {
     }
   });
 
+  it('lays out prompt and completion for the model and reads the completion back', () => {
+    const d = task.demonstrations[0];
+    const text = task.format.renderExample(d.prompt, d.completion);
+    expect(text).toBe(`${d.prompt.text}\nAnswer: ${d.completion}<|endoftext|>`);
+    expect(task.format.renderPrompt(d.prompt) + task.format.renderCompletion(d.completion)).toBe(text.replace('<|endoftext|>', ''));
+    expect(task.format.extractCompletion(` ${d.completion}<|endoftext|> junk`)).toBe(d.completion);
+  });
+
   it('describes itself as plain JSON', () => {
     const d = task.describe();
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);

@@ -7,6 +7,10 @@
 /**
  * GPT-2's pre-tokenizer pattern (HF ByteLevel with use_regex: true). Contractions, optional-space + letters, numbers
  * or other symbols, and runs of whitespace (a trailing space before a word stays with the word).
+ *
+ * Evaluated with JavaScript's regular expressions, exactly as transformers.js does. One known difference from the
+ * Rust `tokenizers`: JavaScript's \s includes U+FEFF (byte-order mark) and Rust's does not, so text containing a
+ * BOM can split differently there (measured: 1 of 3331 mixed-unicode test strings).
  */
 export const GPT2_SPLIT_PATTERN = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 

@@ -1,4 +1,5 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as Transformers from '@huggingface/transformers' with { 'resolution-mode': 'import' };
@@ -113,5 +114,48 @@ describe('tokenizer.json read by @huggingface/transformers', () => {
     const again = Tokenizer.fromJSON(JSON.stringify(ours.toJSON()));
     expect(again.toJSON()).toEqual(ours.toJSON());
     for (const t of randomStrings(200, 4)) expect(again.encode(t)).toEqual(ours.encode(t));
+  });
+});
+
+// The Rust library itself, through Python, when `tokenizers` is installed (pip install tokenizers). Skipped with a
+// message where it is not. Strings with U+FEFF are left out: JavaScript's \s includes it and Rust's does not (see
+// byte-level.ts), and we follow transformers.js there.
+const havePythonTokenizers = spawnSync('python3', ['-c', 'import tokenizers'], { encoding: 'utf8' }).status === 0;
+if (!havePythonTokenizers) {
+  console.warn('tokenizer: skipping the Python `tokenizers` cross-check: python3 with `tokenizers` is not available (pip install tokenizers)');
+}
+
+(havePythonTokenizers ? describe : describe.skip)('tokenizer.json read by Python tokenizers (Rust)', () => {
+  it('encodes and decodes like the reference library', () => {
+    const task = createBuiltinTask({ seed: 3, demonstrations: 300 });
+    const ours = trainBpe([...task.tokenizerTexts(), ...randomStrings(300, 5)], { vocabSize: 600 });
+    const texts = [...PIECES, ...randomStrings(2000, 6), ...task.demonstrations.map((d) => task.format.renderExample(d.prompt, d.completion))];
+    const dir = mkdtempSync(join(tmpdir(), 'hone-tok-py-'));
+    try {
+      writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(ours.toJSON()));
+      writeFileSync(join(dir, 'texts.json'), JSON.stringify(texts));
+      const script = `
+import json, sys
+from tokenizers import Tokenizer
+t = Tokenizer.from_file(sys.argv[1] + '/tokenizer.json')
+texts = json.load(open(sys.argv[1] + '/texts.json', encoding='utf-8'))
+out = []
+for x in texts:
+    ids = t.encode(x).ids
+    out.append([ids, t.decode(ids, skip_special_tokens=False) if ids else ''])
+json.dump(out, open(sys.argv[1] + '/out.json', 'w', encoding='utf-8'))
+`;
+      execFileSync('python3', ['-c', script, dir]);
+      const theirs: [number[], string][] = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8'));
+      const mismatches: string[] = [];
+      texts.forEach((text, i) => {
+        const ids = ours.encode(text);
+        if (ids.join() !== theirs[i][0].join()) mismatches.push(`encode ${JSON.stringify(text)}: ${ids} vs ${theirs[i][0]}`);
+        else if (ids.length > 0 && ours.decode(ids) !== theirs[i][1]) mismatches.push(`decode ${JSON.stringify(text)}`);
+      });
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
