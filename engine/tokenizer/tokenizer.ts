@@ -294,7 +294,7 @@ export class Tokenizer {
    * A tokenizer from a Hugging Face `tokenizer.json` (object or text) with a ByteLevel pre-tokenizer and a BPE
    * model. `config` (a `tokenizer_config.json`) names EOS and padding when they are not '<|endoftext|>'.
    */
-  static fromJSON(json: HfTokenizerJson | string | unknown, config?: Partial<Pick<HfTokenizerConfig, 'eos_token' | 'pad_token'>>): Tokenizer {
+  static fromJSON(json: unknown, config?: Partial<Pick<HfTokenizerConfig, 'eos_token' | 'pad_token'>>): Tokenizer {
     return new Tokenizer(specFromHfJson(typeof json === 'string' ? JSON.parse(json) : json, config));
   }
 
