@@ -8,6 +8,8 @@ export interface MigrationStatus {
   output: string;
 }
 
+const CHATTER = [/^Loaded Prisma config from/, /^Prisma config detected, skipping environment variable loading/];
+
 function redact(url: string, text: string): string {
   try {
     const pw = new URL(url).password;
@@ -23,7 +25,12 @@ function redact(url: string, text: string): string {
  * happen and thrown as `AppError('DEPENDENCY_UNAVAILABLE')` with the CLI's message.
  */
 export async function migrateDeploy(url: string, opts: { onError?: (chunk: string) => void } = {}): Promise<void> {
-  const onStderr = opts.onError ?? ((c: string) => process.stderr.write(redact(url, c)));
+  const sink = opts.onError ?? ((c: string) => process.stderr.write(c));
+  // The CLI also writes progress chatter to stderr; pass through everything else as it arrives.
+  const onStderr = (chunk: string): void => {
+    const lines = chunk.split('\n').filter((l) => l.trim() && !CHATTER.some((re) => re.test(l)));
+    if (lines.length) sink(redact(url, lines.join('\n') + '\n'));
+  };
   const r = await runPrismaCli(['migrate', 'deploy'], url, { onStderr });
   if (r.code !== 0) {
     throw new AppError('DEPENDENCY_UNAVAILABLE', `prisma migrate deploy failed (exit ${r.code}):\n${redact(url, (r.stderr + r.stdout).trim())}`);
