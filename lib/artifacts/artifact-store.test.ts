@@ -145,6 +145,16 @@ describe('FileArtifactStore', () => {
     await expect(store.get(r.uri)).rejects.toMatchObject({ code: 'INTERNAL' });
   });
 
+  it('completes the metadata of an artifact whose writer died before writing it', async () => {
+    const root = path.join(tmpRoot, randomUUID());
+    const store = createArtifactStore({ kind: 'file', root });
+    const r = await store.put('k/v.bin', bytes('payload'), { metadata: { step: '7' } });
+    fs.rmSync(path.join(root, '.hone-meta', 'k', 'v.bin.json'));
+    expect(await store.head(r.uri)).toMatchObject({ sha256: r.sha256, metadata: {} });
+    expect(await store.put('k/v.bin', bytes('payload'), { metadata: { step: '7' } })).toMatchObject({ created: false });
+    expect(await store.head(r.uri)).toMatchObject({ sha256: r.sha256, metadata: { step: '7' } });
+  });
+
   it('leaves no temporary files behind', async () => {
     const root = path.join(tmpRoot, randomUUID());
     const store = createArtifactStore({ kind: 'file', root });

@@ -39,8 +39,14 @@ export class FileArtifactStore implements ArtifactStore {
     const metadata = validateMetadata(meta.metadata);
     const sha256 = sha256Hex(body);
     const file = this.fileFor(key);
+    const side: Sidecar = { sha256, bytes: body.byteLength, contentType: meta.contentType ?? 'application/octet-stream', metadata };
     const existing = await this.existingHash(key);
-    if (existing !== undefined) return this.sameOrConflict(uri, key, existing, sha256, body.byteLength);
+    if (existing !== undefined) {
+      const result = await this.sameOrConflict(uri, key, existing, sha256, body.byteLength);
+      // a writer that died between publishing the bytes and writing the sidecar: the retry completes it
+      if (!(await this.readSidecar(key))) await this.writeSidecar(key, side);
+      return result;
+    }
 
     await fs.mkdir(path.dirname(file), { recursive: true });
     const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
@@ -62,7 +68,7 @@ export class FileArtifactStore implements ArtifactStore {
       await fs.rm(tmp, { force: true });
     }
     await fsyncDir(path.dirname(file));
-    await this.writeSidecar(key, { sha256, bytes: body.byteLength, contentType: meta.contentType ?? 'application/octet-stream', metadata });
+    await this.writeSidecar(key, side);
     return { uri, key, sha256, bytes: body.byteLength, created: true };
   }
 

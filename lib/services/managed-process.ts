@@ -29,17 +29,32 @@ export interface SpawnManagedOptions {
   stopSignal?: NodeJS.Signals;
 }
 
-const live = new Set<ChildProcess>();
+/** Running children and the signal that stops each gracefully. */
+const live = new Map<ChildProcess, NodeJS.Signals>();
 let exitHookInstalled = false;
+
+function signalAll(): void {
+  for (const [child, signal] of live) child.kill(signal);
+}
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Last resort when the owner exits without stopping its servers (an uncaught error, process.exit): never leave
-  // orphaned servers holding ports and data folders. A normal shutdown stops them gracefully before this.
-  process.on('exit', () => {
-    for (const c of live) c.kill('SIGKILL');
-  });
+  // Last resort when the owner exits without stopping its servers (an uncaught error, process.exit, Ctrl-C): send
+  // each its graceful stop signal, so none is left holding ports and data folders; they finish shutting down on
+  // their own. A normal shutdown stops them (and waits for them) before this.
+  process.on('exit', signalAll);
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    const onSignal = (): void => {
+      // Someone else (e.g. `hone up`) handles this signal: they own the shutdown. Otherwise keep Node's default
+      // (terminate), after passing the signal on to our servers.
+      if (process.listenerCount(sig) > 1) return;
+      signalAll();
+      process.removeListener(sig, onSignal);
+      process.kill(process.pid, sig);
+    };
+    process.on(sig, onSignal);
+  }
 }
 
 /** Starts a server process whose output is captured (to a ring buffer and optionally a log file), not printed. */
@@ -55,7 +70,7 @@ export function spawnManaged(name: string, cmd: string, args: readonly string[],
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   let done = false;
-  live.add(child);
+  live.set(child, opts.stopSignal ?? 'SIGTERM');
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (done) return;
