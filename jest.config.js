@@ -1,11 +1,35 @@
-/** @type {import('jest').Config} */
-module.exports = {
+/** @type {import('jest').Config['projects'][number]} */
+const common = {
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.hone/', '\\.e2e\\.test\\.ts$'],
-  transform: { '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } }] },
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.hone/', '/.cache/', '\\.e2e\\.test\\.ts$'],
+  transform: {
+    // The generated Prisma client loads its Wasm query compiler with import(); jest's CommonJS runtime cannot run a
+    // native import() without --experimental-vm-modules, so compile those to require() (the targets are CommonJS).
+    '/lib/db/generated/.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: false } }],
+    '^.+\\.tsx?$': ['@swc/jest', { jsc: { target: 'es2022' }, module: { type: 'commonjs', ignoreDynamic: true } }],
+  },
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+};
+
+/**
+ * Two projects so that engine tests (pure computation) never wait for services, while every other test gets the
+ * shared embedded Postgres, Temporal dev server and S3 server of test/global-setup.ts. Jest runs a project's
+ * global setup only when at least one of its test files is selected.
+ * @type {import('jest').Config}
+ */
+module.exports = {
   // Numerical and service tests are slow on 2 cores; individual tests set tighter timeouts where it matters.
   testTimeout: 120_000,
   maxWorkers: 2,
+  projects: [
+    { ...common, displayName: 'engine', testMatch: ['<rootDir>/engine/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'platform',
+      testMatch: ['<rootDir>/**/*.test.ts'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '<rootDir>/engine/'],
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      globalTeardown: '<rootDir>/test/global-teardown.ts',
+    },
+  ],
 };

@@ -1,0 +1,2 @@
+export { recordAudit } from './record-audit';
+export type { AuditEventInput } from './record-audit';

@@ -1,0 +1,2 @@
+export { getConfig, loadConfig } from './load-config';
+export type { HoneConfig } from './load-config';

@@ -1,0 +1,2 @@
+export { AppError, ERROR_CODES, httpStatus, isAppError, isErrorCode, isRetryable } from './app-error';
+export type { ErrorCode } from './app-error';

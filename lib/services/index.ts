@@ -1,0 +1,12 @@
+export { startEmbeddedPostgres, postgresBinDir } from './embedded-postgres';
+export type { EmbeddedPostgres, StartEmbeddedPostgresOptions } from './embedded-postgres';
+export { findFreePort, resolvePort, canConnect } from './free-port';
+export type { ManagedProcess } from './managed-process';
+export { projectRoot, toolsCacheDir } from './project-root';
+export type { ResolvedTool, ResolveToolOptions, ToolSource } from './resolve-tool';
+export { resolveS3ServerBin, S3_SERVER_VERSION, s3ServerCachePath } from './s3-server-bin';
+export { startS3Server } from './s3-server';
+export type { S3Server, StartS3ServerOptions } from './s3-server';
+export { resolveTemporalCli, TEMPORAL_CLI_GO_VERSION, TEMPORAL_CLI_VERSION, temporalCliCachePaths } from './temporal-cli';
+export { startTemporalDevServer } from './temporal-dev-server';
+export type { StartTemporalDevServerOptions, TemporalDevServer } from './temporal-dev-server';
