@@ -46,8 +46,8 @@ export interface FakeScenario {
   quorum?: number;
   /** Wall time each PPO/DPO chunk takes, heartbeating as it goes (default 0). Other train steps are instant. */
   trainDelayMs?: number;
-  /** Wall time finalizeExperiment takes (to test messages during finalizing). */
-  finalizeDelayMs?: number;
+  /** Extra wall time (heartbeating, cancellable) before named activities run, to catch the workflow in a phase. */
+  delaysMs?: Partial<Record<ActivityName, number>>;
   failures?: Partial<Record<ActivityName, FailurePlan>>;
 }
 
@@ -109,6 +109,11 @@ export class FakeExperimentBackend {
             throw plan.type
               ? ApplicationFailure.create({ type: plan.type, message: `${name} failed on purpose (attempt ${ctx.info.attempt})`, nonRetryable: plan.nonRetryable ?? false })
               : new Error(`${name}: transient failure on purpose (attempt ${ctx.info.attempt})`);
+          }
+          const delay = this.scenarios.get(experimentId)?.delaysMs?.[name] ?? 0;
+          for (let left = delay; left > 0; left -= 100) {
+            ctx.heartbeat();
+            await ctx.sleep(Math.min(100, left));
           }
           const key = input.idempotencyKey;
           if (this.done.has(key)) return this.done.get(key) as Awaited<ReturnType<ExperimentActivities[K]>>;
@@ -198,8 +203,6 @@ export class FakeExperimentBackend {
         this.summaries.push(input.summary);
       }),
       finalizeExperiment: step('finalizeExperiment', async (input) => {
-        const delay = scenarioOf(input.experimentId).finalizeDelayMs ?? 0;
-        if (delay > 0) await Context.current().sleep(delay);
         return { reportArtifactId: id('report', input.idempotencyKey) };
       }),
     };

@@ -5,10 +5,11 @@
  * Deterministic and dependency-free apart from `@temporalio/workflow`'s definers (safe outside workflows too)
  * and types.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { ActivityCancellationType, defineQuery, defineSignal, defineUpdate, type ActivityOptions } from '@temporalio/workflow';
 import type {
   ControlActivityName,
   EvaluationMetrics,
+  ExperimentActivities,
   RoundSummary,
   TrainActivityName,
 } from '../activities/experiment-activity-types';
@@ -249,3 +250,81 @@ export const closeRoundUpdate = defineUpdate<{ roundIndex: number; completedTask
 
 /** The experiment's phase, round and progress. */
 export const statusQuery = defineQuery<ExperimentStatus>('status');
+
+// ---------------------------------------------------------------------------------------------------- activity options
+
+/**
+ * Queue, timeouts and retry policy of every activity. Control activities touch only the database and retry until it
+ * answers (an outage should stall, not fail, an experiment that has waited days for labels). Train activities
+ * heartbeat, so a dead worker is noticed within `heartbeatTimeoutMs`, resume from checkpoints on their next attempt,
+ * and get a bounded number of attempts so a crash loop (say, out of memory) ends. They wait for cancellation to
+ * complete: on cancel the trainer stops and saves before the workflow records `cancelled`. Permanent error types
+ * are never retried.
+ */
+export function experimentActivityOptions(t: ExperimentTuning): Record<keyof ExperimentActivities, ActivityOptions> {
+  const nonRetryableErrorTypes = [...PERMANENT_ERROR_TYPES];
+  const control = (startToCloseMs: number): ActivityOptions => ({
+    taskQueue: CONTROL_TASK_QUEUE,
+    startToCloseTimeout: startToCloseMs,
+    retry: { initialInterval: t.retryInitialIntervalMs, backoffCoefficient: 2, maximumInterval: 60_000, nonRetryableErrorTypes },
+  });
+  const train = (startToCloseMs: number): ActivityOptions => ({
+    taskQueue: TRAIN_TASK_QUEUE,
+    startToCloseTimeout: startToCloseMs,
+    heartbeatTimeout: t.heartbeatTimeoutMs,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: t.retryInitialIntervalMs * 5, backoffCoefficient: 2, maximumInterval: 5 * 60_000, maximumAttempts: t.trainMaximumAttempts, nonRetryableErrorTypes },
+  });
+  const long = t.trainStartToCloseMs;
+  // Sampling and evaluation are inference only: a quarter of the training limit is plenty.
+  const short = Math.max(Math.round(long / 4), t.heartbeatTimeoutMs);
+  const db = t.controlStartToCloseMs;
+  return {
+    preparePolicy: train(long),
+    generateSamples: train(short),
+    fitRewardModel: train(long),
+    runPpoEpochs: train(long),
+    runDpo: train(long),
+    evaluate: train(short),
+    openLabelingRound: control(db),
+    countRankings: control(db),
+    closeLabelingRound: control(db),
+    setExperimentStatus: control(db),
+    recordRoundSummary: control(db),
+    // The report reads every round's rows and writes an artifact: more than a single query.
+    finalizeExperiment: control(db * 5),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------- input checks
+
+/**
+ * Problems with a workflow input, as messages (empty = fine). The workflow refuses bad input with INVALID_ARGUMENT;
+ * the API can call this first to answer 400 instead of starting a workflow that fails at once.
+ */
+export function experimentInputProblems(input: ExperimentWorkflowInput): string[] {
+  const problems: string[] = [];
+  const positiveInt = (v: unknown, name: string) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problems.push(`${name} must be a positive integer (got ${JSON.stringify(v)})`);
+  };
+  const positive = (v: unknown, name: string) => {
+    if (typeof v !== 'number' || !(v > 0)) problems.push(`${name} must be a positive number (got ${JSON.stringify(v)})`);
+  };
+  if (typeof input?.experimentId !== 'string' || input.experimentId === '') problems.push('experimentId must be a non-empty string');
+  const spec = input?.spec;
+  if (!spec) {
+    problems.push('spec (a SpecSummary) is required');
+  } else {
+    positiveInt(spec.rounds, 'spec.rounds');
+    // A zero chunk size would never finish a round.
+    positiveInt(spec.training?.total, 'spec.training.total');
+    positiveInt(spec.training?.perActivity, 'spec.training.perActivity');
+    positive(spec.labeling?.deadlineMs, 'spec.labeling.deadlineMs');
+    positive(spec.labeling?.resyncIntervalMs, 'spec.labeling.resyncIntervalMs');
+    if (!Number.isInteger(spec.seed)) problems.push(`spec.seed must be an integer (got ${JSON.stringify(spec.seed)})`);
+    if (spec.trainer !== 'ppo' && spec.trainer !== 'dpo') problems.push(`spec.trainer must be 'ppo' or 'dpo' (got ${JSON.stringify(spec.trainer)})`);
+  }
+  const state = input?.state;
+  if (state && !(state.roundIndex >= 0 && state.roundIndex < state.roundsTotal)) problems.push(`state.roundIndex ${state.roundIndex} is not within 0..roundsTotal-1 (${state.roundsTotal})`);
+  return problems;
+}

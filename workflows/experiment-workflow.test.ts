@@ -4,9 +4,13 @@
  */
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { parseSpec } from '../lib/spec/parse-spec';
+import { specSummary } from '../lib/spec/spec-summary';
 import { ExperimentTestKit, type ExperimentHandle } from '../test/experiment-test-kit';
 import {
+  CONTROL_TASK_QUEUE,
   EXPERIMENT_FAILED_TYPE,
+  experimentWorkflowId,
   cancelUpdate,
   closeRoundUpdate,
   extendRoundsUpdate,
@@ -15,6 +19,7 @@ import {
   resumeUpdate,
   statusQuery,
 } from './experiment-contract';
+import type { experimentWorkflow } from './experiment-workflow';
 
 let kit: ExperimentTestKit;
 beforeAll(async () => {
@@ -238,6 +243,22 @@ describe('steering', () => {
     expect(kit.backend.callsOf(experimentId, 'runPpoEpochs')).toHaveLength(3);
   });
 
+  it('a pause at the end of a round holds the next run (carried across continue-as-new) until resume', async () => {
+    const { experimentId, handle } = await kit.startExperiment('pause-carried', { spec: 'rounds: { count: 2 }', scenario: { delaysMs: { recordRoundSummary: 1500 } } });
+    await kit.labelRound(handle, experimentId, 0);
+    await kit.waitForStatus(handle, (s) => s.phase === 'recording', 'recording round 0');
+    await handle.executeUpdate(pauseUpdate, { args: [{}] });
+    await kit.waitForRuns(handle, 2);
+    await kit.waitForStatus(handle, () => statusesOf(experimentId).some((s) => s.status === 'paused'), 'paused status written');
+    await sleep(1000);
+    expect(kit.backend.callsOf(experimentId, 'generateSamples')).toHaveLength(1); // round 1 has not started
+    expect(await handle.query(statusQuery)).toMatchObject({ paused: true, round: 2, roundIndex: 1, progress: { rounds: { completed: 1 } } });
+
+    await handle.executeUpdate(resumeUpdate, { args: [{}] });
+    await kit.labelRound(handle, experimentId, 1);
+    expect(await handle.result()).toMatchObject({ status: 'completed', roundsCompleted: 2 });
+  });
+
   it('cancel during a long activity cancels it, records cancelled and ends cleanly', async () => {
     const { experimentId, handle } = await kit.startExperiment('cancel', { spec: 'rounds: { count: 2 }\nppo: { iterations: 1 }', scenario: { trainDelayMs: 60_000 } });
     await kit.labelRound(handle, experimentId, 0);
@@ -279,7 +300,7 @@ describe('steering', () => {
   });
 
   it('refuses steering once the experiment is finalizing', async () => {
-    const { experimentId, handle } = await kit.startExperiment('finalizing', { spec: 'rounds: { count: 1 }', scenario: { finalizeDelayMs: 3000 } });
+    const { experimentId, handle } = await kit.startExperiment('finalizing', { spec: 'rounds: { count: 1 }', scenario: { delaysMs: { finalizeExperiment: 3000 } } });
     await kit.labelRound(handle, experimentId, 0);
     await kit.waitForStatus(handle, (s) => s.phase === 'finalizing', 'finalizing');
     await expectRejected(handle.executeUpdate(extendRoundsUpdate, { args: [{ additionalRounds: 1 }] }), 'EXPERIMENT_FINISHED', 'is finalizing');
@@ -324,6 +345,19 @@ describe('the status query', () => {
 });
 
 describe('failures', () => {
+  it('refuses malformed input before doing anything', async () => {
+    const spec = specSummary(parseSpec('name: bad'));
+    const handle = await kit.client.workflow.start<typeof experimentWorkflow>('experimentWorkflow', {
+      taskQueue: CONTROL_TASK_QUEUE,
+      workflowId: experimentWorkflowId('bad-input'),
+      args: [{ experimentId: 'bad-input', spec: { ...spec, training: { ...spec.training, perActivity: 0 } } }],
+    });
+    const failure = await failureOf(handle);
+    expect(failure.type).toBe('INVALID_ARGUMENT');
+    expect(failure.message).toContain('spec.training.perActivity must be a positive integer (got 0)');
+    expect(kit.backend.callsOf('bad-input')).toEqual([]);
+  });
+
   it('retries a transient activity failure and carries on', async () => {
     const { experimentId, handle } = await kit.startExperiment('transient', { spec: 'rounds: { count: 1 }', scenario: { failures: { generateSamples: { times: 2 }, recordRoundSummary: { times: 1 } } } });
     await kit.labelRound(handle, experimentId, 0);

@@ -20,7 +20,6 @@
  *   delay a round but not lose it.
  */
 import {
-  ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
@@ -32,7 +31,6 @@ import {
   proxyActivities,
   setHandler,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
 import type {
   ExperimentActivities,
@@ -42,17 +40,16 @@ import type {
   SetExperimentStatusInput,
 } from '../activities/experiment-activity-types';
 import {
-  CONTROL_TASK_QUEUE,
   DEFAULT_TUNING,
   EXPERIMENT_FAILED_TYPE,
   MAX_ROUNDS,
-  PERMANENT_ERROR_TYPES,
-  TRAIN_TASK_QUEUE,
   UPDATE_REJECTION_TYPES,
   activityKey,
   cancelUpdate,
   closeRoundUpdate,
   deriveSeed,
+  experimentActivityOptions,
+  experimentInputProblems,
   extendRoundsUpdate,
   pauseUpdate,
   rankingSubmittedSignal,
@@ -75,6 +72,10 @@ const FINISHING: ReadonlySet<ExperimentPhase> = new Set(['finalizing', 'complete
 
 /** Runs (or continues) one experiment. See the module comment for the semantics of pause, cancel and deadlines. */
 export async function experimentWorkflow(input: ExperimentWorkflowInput): Promise<ExperimentWorkflowResult> {
+  const problems = experimentInputProblems(input);
+  if (problems.length > 0) {
+    throw ApplicationFailure.create({ type: UPDATE_REJECTION_TYPES.invalidArgument, message: `invalid experimentWorkflow input: ${problems.join('; ')}`, nonRetryable: true });
+  }
   const info = workflowInfo();
   const tuning: ExperimentTuning = { ...DEFAULT_TUNING, ...input.tuning };
   const act = activities(tuning);
@@ -98,6 +99,8 @@ export async function experimentWorkflow(input: ExperimentWorkflowInput): Promis
     signalledCompleted: carried?.labeling?.completedTasks ?? 0,
     labeling: undefined as (OpenLabelingState & { closeRequested: boolean }) | undefined,
     training: undefined as { done: number; total: number } | undefined,
+    /** True only inside the labeling wait: closeRound means nothing before it starts or after it ends. */
+    waiting: false,
     step: 'start',
     statusWrites: 0,
   };
@@ -207,8 +210,9 @@ export async function experimentWorkflow(input: ExperimentWorkflowInput): Promis
   }, {
     validator: (args) => {
       rejectIfFinishing('close the round');
-      if (s.phase !== 'labeling' || !s.labeling) {
-        throw ApplicationFailure.create({ type: UPDATE_REJECTION_TYPES.roundNotOpen, message: `no labeling round is open (experiment ${experimentId} is ${s.phase}, round ${s.roundIndex})`, nonRetryable: true });
+      if (!s.waiting || !s.labeling) {
+        const why = s.phase === 'labeling' ? `round ${s.roundIndex} is ${s.labeling ? 'closing' : 'still opening'}` : `experiment ${experimentId} is ${s.phase}, round ${s.roundIndex}`;
+        throw ApplicationFailure.create({ type: UPDATE_REJECTION_TYPES.roundNotOpen, message: `no labeling round is open (${why})`, nonRetryable: true });
       }
       if (args?.roundIndex !== undefined && args.roundIndex !== s.roundIndex) {
         throw ApplicationFailure.create({ type: UPDATE_REJECTION_TYPES.roundNotOpen, message: `round ${args.roundIndex} is not open; the open round is ${s.roundIndex}`, nonRetryable: true });
@@ -336,7 +340,9 @@ export async function experimentWorkflow(input: ExperimentWorkflowInput): Promis
     s.step = 'labeling-wait';
     if (carried?.labeling) await resync('continued'); // signals may have been lost while the runs changed over
 
+    s.waiting = true;
     const closedBy = await waitForLabels();
+    s.waiting = false;
     if (closedBy === 'continue-as-new') {
       log.info('continuing as new during labeling', { historyLength: workflowInfo().historyLength });
       const { closeRequested: _closeRequested, ...lab } = s.labeling;
@@ -474,41 +480,22 @@ export async function experimentWorkflow(input: ExperimentWorkflowInput): Promis
   return outcome.result;
 }
 
-/** Activity stubs with per-activity queues, timeouts and retry policies. */
-function activities(t: ExperimentTuning): ExperimentActivities {
-  const nonRetryableErrorTypes = [...PERMANENT_ERROR_TYPES];
-  // Control activities touch only the database: retry until it answers (an outage should stall, not fail, an
-  // experiment that has waited days for labels).
-  const control = (startToCloseMs: number): ActivityOptions => ({
-    taskQueue: CONTROL_TASK_QUEUE,
-    startToCloseTimeout: startToCloseMs,
-    retry: { initialInterval: t.retryInitialIntervalMs, backoffCoefficient: 2, maximumInterval: 60_000, nonRetryableErrorTypes },
-  });
-  // Train activities heartbeat (a dead worker is noticed within heartbeatTimeout) and resume from checkpoints on the
-  // next attempt; a bounded number of attempts stops a crash loop (e.g. out of memory) from running forever.
-  // WAIT_CANCELLATION_COMPLETED: on cancel, the trainer stops and saves before the workflow records `cancelled`.
-  const train = (startToCloseMs: number): ActivityOptions => ({
-    taskQueue: TRAIN_TASK_QUEUE,
-    startToCloseTimeout: startToCloseMs,
-    heartbeatTimeout: t.heartbeatTimeoutMs,
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: t.retryInitialIntervalMs * 5, backoffCoefficient: 2, maximumInterval: 5 * 60_000, maximumAttempts: t.trainMaximumAttempts, nonRetryableErrorTypes },
-  });
-  const long = t.trainStartToCloseMs;
-  const short = Math.max(Math.round(long / 4), t.heartbeatTimeoutMs);
+/** Activity stubs, each with its own queue, timeouts and retry policy (see `experimentActivityOptions`). */
+function activities(tuning: ExperimentTuning): ExperimentActivities {
+  const options = experimentActivityOptions(tuning);
+  const stub = <K extends keyof ExperimentActivities>(name: K): ExperimentActivities[K] => proxyActivities<ExperimentActivities>(options[name])[name];
   return {
-    preparePolicy: proxyActivities<ExperimentActivities>(train(long)).preparePolicy,
-    generateSamples: proxyActivities<ExperimentActivities>(train(short)).generateSamples,
-    fitRewardModel: proxyActivities<ExperimentActivities>(train(long)).fitRewardModel,
-    runPpoEpochs: proxyActivities<ExperimentActivities>(train(long)).runPpoEpochs,
-    runDpo: proxyActivities<ExperimentActivities>(train(long)).runDpo,
-    evaluate: proxyActivities<ExperimentActivities>(train(short)).evaluate,
-    openLabelingRound: proxyActivities<ExperimentActivities>(control(t.controlStartToCloseMs)).openLabelingRound,
-    countRankings: proxyActivities<ExperimentActivities>(control(t.controlStartToCloseMs)).countRankings,
-    closeLabelingRound: proxyActivities<ExperimentActivities>(control(t.controlStartToCloseMs)).closeLabelingRound,
-    setExperimentStatus: proxyActivities<ExperimentActivities>(control(t.controlStartToCloseMs)).setExperimentStatus,
-    recordRoundSummary: proxyActivities<ExperimentActivities>(control(t.controlStartToCloseMs)).recordRoundSummary,
-    // The report reads every round's rows and writes an artifact: allow more than a single query.
-    finalizeExperiment: proxyActivities<ExperimentActivities>(control(t.controlStartToCloseMs * 5)).finalizeExperiment,
+    preparePolicy: stub('preparePolicy'),
+    generateSamples: stub('generateSamples'),
+    openLabelingRound: stub('openLabelingRound'),
+    countRankings: stub('countRankings'),
+    closeLabelingRound: stub('closeLabelingRound'),
+    fitRewardModel: stub('fitRewardModel'),
+    runPpoEpochs: stub('runPpoEpochs'),
+    runDpo: stub('runDpo'),
+    evaluate: stub('evaluate'),
+    setExperimentStatus: stub('setExperimentStatus'),
+    recordRoundSummary: stub('recordRoundSummary'),
+    finalizeExperiment: stub('finalizeExperiment'),
   };
 }
