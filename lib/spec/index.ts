@@ -1,0 +1,7 @@
+/** The experiment spec: YAML schema, parser, loader and the small summary that workflows carry. */
+export { parseSpec, type ParseSpecOptions } from './parse-spec';
+export { loadSpec } from './load-spec';
+export { specSummary, specHash, quorumTasks, type SpecSummary } from './spec-summary';
+export { SpecError, formatSpecIssues, type SpecIssue } from './spec-error';
+export { experimentSpecSchema, type ExperimentSpec, type QuorumSpec } from './experiment-spec-schema';
+export { parseDuration, formatDuration } from './duration';
