@@ -2,8 +2,8 @@
  * A Temporal test environment on the real dev server binary (the `temporal` CLI), for workflow tests.
  *
  * The SDK's own `createLocal()` downloads the CLI from a vendor site, which this project's machines cannot reach,
- * so the binary is found here instead: `$TEMPORAL_CLI`, else `temporal` on PATH. (The project's resolver that
- * fetches and caches the CLI will plug in here.)
+ * so the binary is found here instead: the one the jest global setup resolved (`$HONE_TEST_TEMPORAL_CLI`, through
+ * the project's resolver in lib/services, which fetches and caches it), else `$TEMPORAL_CLI`, else `temporal` on PATH.
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +13,8 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 /** Finds the `temporal` CLI or throws an error that says where it looked and how to fix it. */
 export function resolveTemporalCli(env: NodeJS.ProcessEnv = process.env): string {
   const tried: string[] = [];
+  const fromSetup = env.HONE_TEST_TEMPORAL_CLI?.trim();
+  if (fromSetup && isExecutableFile(fromSetup)) return fromSetup;
   const fromEnv = env.TEMPORAL_CLI?.trim();
   if (fromEnv) {
     if (isExecutableFile(fromEnv)) return fromEnv;
