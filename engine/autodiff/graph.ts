@@ -278,7 +278,6 @@ function bcast(a: Shape, b: Shape): Shape {
 }
 
 // The op families live in ./ops (one file per family); they are methods of Graph.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface Graph extends OpMethods {}
 type OpMethods = { [K in keyof GraphOps]: OmitThisParameter<GraphOps[K]> };
 Object.assign(Graph.prototype, allOps);

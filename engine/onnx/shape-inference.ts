@@ -49,7 +49,7 @@ export function reshapeShape(x: Tensor, target: readonly Dim[]): { shape: Dim[];
         shape.push(d);
         return;
       }
-      if (infer >= 0) throw new ShapeError(`${where}: more than one dim of ${formatShape(target)} must be inferred from ${formatShape(x.shape)}`);
+      if (infer >= 0) throw new ShapeError(`${where}: more than one dim of ${formatShape(target)} must be inferred from ${formatShape(x.shape)} (reshape to a tensor's runtime shape instead)`);
       infer = i;
       spec.push(-1);
       shape.push(d);

@@ -24,7 +24,7 @@ export const shapeOps = {
     });
   },
 
-  /** @internal Reshape to exactly the shape of `like` (a Shape node when it is symbolic). */
+  /** Reshape to the shape of `like` (same element count), read at run time when it is symbolic. */
   reshapeLike(this: Graph, x: Tensor, like: Tensor): Tensor {
     if (shapesEqual(x.shape, like.shape)) return x;
     if (isStatic(like.shape)) return this.reshape(x, like.shape);
