@@ -4,6 +4,14 @@ import { matmulShape } from '../../onnx/shape-inference';
 import type { Tensor } from '../../onnx/tensor';
 import type { Graph } from '../graph';
 
+/** The [K, N] source of a 2-D tensor made by transposing a [N, K] one (undefined otherwise). */
+function transposedSource(g: Graph, b: Tensor): Tensor | undefined {
+  const p = g.producer(b);
+  if (!p || p.opType !== 'Transpose' || !g.isRecorded(b)) return undefined;
+  const src = p.inputs[0];
+  return src && src.rank === 2 ? src : undefined;
+}
+
 /** Gemm on 2-D operands with transpose flags (no Transpose nodes; the GEMM kernel reads either layout). */
 function gemm(g: Graph, a: Tensor, b: Tensor, transA: boolean, transB: boolean, c?: Tensor): Tensor {
   const m = transA ? a.shape[1] : a.shape[0];
@@ -45,6 +53,21 @@ export const linalgOps = {
     this.own(b, 'matmul');
     if (a.dtype !== b.dtype) throw new ShapeError(`matmul(${a.name}, ${b.name}): element types ${a.dtype} vs ${b.dtype}`);
     const shape = matmulShape(a, b);
+    const src = b.rank === 2 ? transposedSource(this, b) : undefined;
+    if (src && isStatic(a.shape.slice(0, -1))) {
+      // x·Wᵀ (a tied LM head): Gemm with transB reads W in place, and W's gradient comes out as [V, D] directly
+      const a2 = flatten2d(this, a);
+      const y2 = gemm(this, a2, src, false, true);
+      const y = a.rank === 2 ? y2 : this.emit('Reshape', [y2, this.ints(shape as number[])], { shape, dtype: a.dtype, hint: 'matmul' });
+      this.record('matmul', [a, src], [y], ([gy0], needs) => {
+        const gy2 = flatten2d(this, this.expandTo(gy0 as Tensor, y));
+        return [
+          needs[0] ? this.reshapeLike(gemm(this, gy2, src, false, false), a) : undefined,
+          needs[1] ? gemm(this, gy2, a2, true, false) : undefined,
+        ];
+      });
+      return y;
+    }
     const y = this.emit('MatMul', [a, b], { shape, dtype: a.dtype, hint: 'matmul' });
     this.record('matmul', [a, b], [y], ([gy0], needs) => {
       const gy = this.expandTo(gy0 as Tensor, y);
