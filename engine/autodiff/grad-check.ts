@@ -18,8 +18,15 @@ export interface GradCheckOptions {
   wrt?: readonly string[];
   /** Central-difference step (default 1e-6). */
   eps?: number;
+  /**
+   * Gradients smaller than this are compared absolutely: the error is |a − n| / max(|a|, |n|, absFloor)
+   * (default 1e-3). Finite differences of an exactly-zero gradient come out as roundoff (~1e-10), not zero.
+   */
+  absFloor?: number;
   /** Coordinates checked per tensor; larger tensors are sampled (default 24). */
   maxCoords?: number;
+  /** ONNX opset of the graphs (default: the Graph default, 17). */
+  opset?: number;
   /** Also build the model in float32 and compare its loss and gradients with the float64 ones (default true). */
   float32?: boolean;
 }
@@ -36,7 +43,7 @@ export interface GradCoordinate {
 /** Outcome of {@link checkGradients}. */
 export interface GradCheckResult {
   loss: number;
-  /** max over coordinates of |analytic − numeric| / max(|analytic|, |numeric|, 1e-6), float64 graph. */
+  /** max over coordinates of |analytic − numeric| / max(|analytic|, |numeric|, absFloor), float64 graph. */
   maxError: number;
   worst: GradCoordinate | undefined;
   checked: number;
@@ -75,7 +82,7 @@ interface Built {
 }
 
 async function buildAndFeed(build: LossBuilder, dtype: 'float32' | 'float64', options: GradCheckOptions, withGrads: boolean): Promise<Built> {
-  const g = new Graph({ dtype });
+  const g = new Graph({ dtype, opset: options.opset });
   const loss = build(g);
   const wrtNames = options.wrt ?? g.params.map((p) => p.name);
   const wrt = wrtNames.map((n) => {
@@ -109,6 +116,7 @@ async function buildAndFeed(build: LossBuilder, dtype: 'float32' | 'float64', op
 export async function checkGradients(build: LossBuilder, options: GradCheckOptions = {}): Promise<GradCheckResult> {
   const eps = options.eps ?? 1e-6;
   const maxCoords = options.maxCoords ?? 24;
+  const absFloor = options.absFloor ?? 1e-3;
   const f64 = await buildAndFeed(build, 'float64', options, true);
   const out = await f64.session.run(f64.feeds);
   const loss = Number(out.loss.data[0]);
@@ -134,7 +142,7 @@ export async function checkGradients(build: LossBuilder, options: GradCheckOptio
       };
       const numeric = ((await runAt(orig + eps)) - (await runAt(orig - eps))) / (2 * eps);
       const a = analytic[i];
-      const error = Math.abs(a - numeric) / Math.max(Math.abs(a), Math.abs(numeric), 1e-6);
+      const error = Math.abs(a - numeric) / Math.max(Math.abs(a), Math.abs(numeric), absFloor);
       checked++;
       if (!(error <= maxError)) {
         maxError = Number.isNaN(error) ? Infinity : error;

@@ -20,4 +20,5 @@ export interface GradCase {
   build: LossBuilder;
   feeds?: GradCheckOptions['feeds'];
   wrt?: readonly string[];
+  opset?: number;
 }

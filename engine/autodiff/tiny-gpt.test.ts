@@ -7,7 +7,7 @@ import { GRAD_TOL } from './test-util';
 import { buildTinyGpt, initTinyGpt } from './tiny-gpt';
 
 describe('whole-model gradient of a 2-layer GPT', () => {
-  it('matches finite differences for sampled coordinates of every parameter', async () => {
+  it.each([17, 20])('matches finite differences for sampled coordinates of every parameter (opset %i)', async (opset) => {
     const cfg = { vocab: 11, ctx: 5, dim: 8, layers: 2, heads: 2 };
     const B = 2;
     const probe = new Graph();
@@ -27,6 +27,7 @@ describe('whole-model gradient of a 2-layer GPT', () => {
     const r = await checkGradients((g) => buildTinyGpt(g, cfg, B).loss, {
       feeds: { ...params, ids, targets, loss_mask: mask },
       maxCoords: 6,
+      opset,
     });
     const detail = JSON.stringify(r);
     expect(r.checked).toBeGreaterThan(6 * probe.params.length * 0.8);

@@ -114,21 +114,24 @@ export class AdamW {
     const t = ++this.t;
     const b1 = this.beta1;
     const b2 = this.beta2;
-    const c1 = 1 - b1 ** t;
-    const c2 = 1 - b2 ** t;
+    const ob1 = 1 - b1;
+    const ob2 = 1 - b2;
+    // p ← p·(1 − lr·λ) − (lr/c1)·m / (√v/√c2 + eps): bias corrections folded into two scalars
+    const stepSize = lr / (1 - b1 ** t);
+    const invSqrtC2 = 1 / Math.sqrt(1 - b2 ** t);
     const eps = this.eps;
     for (const s of this.slots) {
       const p = params[s.name];
       const g = grads[s.name];
-      const { m, v } = s;
+      const { m, v, size } = s;
       const keep = s.decay ? 1 - lr * this.weightDecay : 1;
-      for (let i = 0; i < s.size; i++) {
+      for (let i = 0; i < size; i++) {
         const gi = g[i] * scale;
-        const mi = b1 * m[i] + (1 - b1) * gi;
-        const vi = b2 * v[i] + (1 - b2) * gi * gi;
+        const mi = b1 * m[i] + ob1 * gi;
+        const vi = b2 * v[i] + ob2 * (gi * gi);
         m[i] = mi;
         v[i] = vi;
-        p[i] = p[i] * keep - (lr * (mi / c1)) / (Math.sqrt(vi / c2) + eps);
+        p[i] = p[i] * keep - (stepSize * mi) / (Math.sqrt(vi) * invSqrtC2 + eps);
       }
     }
   }

@@ -67,6 +67,18 @@ describe('nn op gradients match finite differences', () => {
   });
 });
 
+describe('ops whose emission depends on the opset match finite differences at opset 20', () => {
+  const cases: GradCase[] = [
+    { name: 'gelu (fused Gelu forward, recomputed backward)', build: (g) => randomProjection(g, g.gelu(g.mul(g.param('x', [3, 5]), 3))) },
+    { name: 'layerNorm (ReduceMean with axes as input)', build: (g) => randomProjection(g, g.layerNorm(g.param('x', [2, 6]), g.param('gamma', [6]), g.param('beta', [6]))) },
+    { name: 'reduceMean', build: (g) => randomProjection(g, g.reduceMean(g.param('x', [2, 3, 4]), [0, 2])) },
+    { name: 'reduceMax', build: (g) => randomProjection(g, g.reduceMax(g.param('x', [2, 3, 4]), [1], true)) },
+  ];
+  it.each(cases)('$name', async ({ build, feeds }) => {
+    await expectGradientsMatch(build, { feeds, opset: 20 });
+  });
+});
+
 // float64 JavaScript references for the composite ops
 const refSoftmax = (row: number[]): number[] => {
   const m = Math.max(...row);

@@ -87,23 +87,36 @@ export const nnOps = {
   },
 
   /**
-   * GELU, tanh approximation (GPT-2): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). Built from primitives so the
-   * backward reuses the forward tanh.
+   * GELU, tanh approximation (GPT-2): 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). With opset ≥ 20 the forward
+   * is the Gelu op and the backward recomputes tanh; below, the forward is built from primitives that the
+   * backward reuses.
    */
   gelu(this: Graph, x: Tensor): Tensor {
     lastAxisFloat(this, x, 'gelu');
     const s = { shape: x.shape, dtype: x.dtype };
-    const x2 = this.emit('Mul', [x, x], s);
-    // inner = x·(c + c·a·x²)
-    const poly = this.emit('Add', [this.emit('Mul', [x2, this.scalar(GELU_C * GELU_A, x.dtype)], s), this.scalar(GELU_C, x.dtype)], s);
-    const t = this.emit('Tanh', [this.emit('Mul', [x, poly], s)], s);
-    const halfX = this.emit('Mul', [x, this.scalar(0.5, x.dtype)], s);
-    const y = this.emit('Add', [this.emit('Mul', [halfX, t], s), halfX], { ...s, hint: 'gelu' });
+    const c = (v: number): Tensor => this.scalar(v, x.dtype);
+    // inner = x·(c + c·a·x²); y = ½x·(1 + tanh(inner)) = halfX·u
+    const tanhOf = (): { x2: Tensor; u: Tensor; halfX: Tensor } => {
+      const x2 = this.emit('Mul', [x, x], s);
+      const poly = this.emit('Add', [this.emit('Mul', [x2, c(GELU_C * GELU_A)], s), c(GELU_C)], s);
+      const u = this.emit('Add', [this.emit('Tanh', [this.emit('Mul', [x, poly], s)], s), c(1)], s);
+      return { x2, u, halfX: this.emit('Mul', [x, c(0.5)], s) };
+    };
+    let y: Tensor;
+    let saved: ReturnType<typeof tanhOf> | undefined;
+    if (this.opset >= 20) {
+      // one fused op forward; the backward recomputes tanh
+      y = this.emit('Gelu', [x], { ...s, hint: 'gelu' }, { approximate: 'tanh' });
+    } else {
+      saved = tanhOf();
+      y = this.emit('Mul', [saved.halfX, saved.u], { ...s, hint: 'gelu' });
+    }
     this.record('gelu', [x], [y], ([gy]) => {
-      // d/dx = 0.5·(1+t) + 0.5·x·(1-t²)·(c + 3ca·x²)
+      const { x2, u, halfX } = saved ?? tanhOf();
+      // d/dx = ½u + ½x·(1 − t²)·(c + 3ca·x²) with t = u − 1, 1 − t² = u·(2 − u)
+      //      = u·(½ + halfX·(2 − u)·(c + 3ca·x²))
       const dpoly = this.add(this.mul(x2, 3 * GELU_C * GELU_A), GELU_C);
-      const sech2 = this.sub(1, this.square(t));
-      const dy = this.add(this.mul(this.add(t, 1), 0.5), this.mul(this.mul(halfX, sech2), dpoly));
+      const dy = this.mul(u, this.add(this.mul(this.mul(halfX, this.sub(2, u)), dpoly), 0.5));
       return [this.mul(gy as Tensor, dy)];
     });
     return y;
