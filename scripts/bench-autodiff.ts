@@ -4,7 +4,7 @@
  * AdamW in JavaScript vs as an onnxruntime graph.
  *
  *   npx tsx scripts/bench-autodiff.ts [--vocab 512] [--ctx 64] [--dim 128] [--layers 2] [--heads 4] [--batch 16]
- *                                     [--threads 2] [--iters 30] [--opset 17]
+ *                                     [--threads 2] [--iters 30] [--opset 17] [--spinning 1]
  *
  * A benchmark, not a test: numbers vary with whatever else runs on the machine.
  */
@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   const threads = arg('threads', 2);
   const iters = arg('iters', 30);
   const opset = arg('opset', 17);
+  const spinning = arg('spinning', 1) !== 0;
 
   let t0 = performance.now();
   const tg = new Graph({ opset });
@@ -126,9 +127,9 @@ async function main(): Promise<void> {
   const fwdBytes = fg.build({ outputs: { loss: fwd.loss } });
 
   t0 = performance.now();
-  const trainS = await createSession(trainBytes, { threads });
+  const trainS = await createSession(trainBytes, { threads, spinning });
   const sessionMs = performance.now() - t0;
-  const fwdS = await createSession(fwdBytes, { threads });
+  const fwdS = await createSession(fwdBytes, { threads, spinning });
 
   const init = initTinyGpt(tg, 1);
   const feeds: Record<string, ort.Tensor> = {};
@@ -152,7 +153,7 @@ async function main(): Promise<void> {
   const fwdStats = nodeStats(fwdBytes);
   console.log(
     JSON.stringify({
-      config: { ...cfg, batch: B, threads, opset, params: paramCount },
+      config: { ...cfg, batch: B, threads, opset, spinning, params: paramCount },
       build_ms: Math.round(buildMs),
       session_create_ms: Math.round(sessionMs),
       forward_ms: +fwdMs.toFixed(2),
