@@ -1,6 +1,8 @@
 /** @type {import('jest').Config['projects'][number]} */
 const common = {
-  testEnvironment: 'node',
+  // Node environment whose typed-array constructors are the main context's, so onnxruntime-node's outputs are
+  // accepted (see the file for why); every test that touches the engine needs it, including activity tests.
+  testEnvironment: '<rootDir>/engine/onnx/ort-test-environment.ts',
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '/.hone/', '/.cache/', '\\.e2e\\.test\\.ts$'],
   transform: {
     // The generated Prisma client loads its Wasm query compiler with import(); jest's CommonJS runtime cannot run a
