@@ -42,7 +42,10 @@ export async function recordRoundSummary(db: Db, input: RecordRoundSummaryInput)
   const s = input.summary;
   if (!s || typeof s.roundIndex !== 'number' || !Number.isInteger(s.roundIndex) || s.roundIndex < 0) throw new AppError('VALIDATION_FAILED', 'summary.roundIndex must be an integer ≥ 0');
   if (!input.actor?.trim()) throw new AppError('VALIDATION_FAILED', 'actor is required');
-  const points = parseInput(z.array(metricSchema).max(100_000), [...roundSummaryMetrics(s), ...(input.metrics ?? [])], 'round summary metrics');
+  const raw = [...roundSummaryMetrics(s), ...(input.metrics ?? [])];
+  const bad = raw.find((p) => typeof p?.value !== 'number' || !Number.isFinite(p.value));
+  if (bad) throw new AppError('VALIDATION_FAILED', `metric ${bad.name} at step ${bad.step} is ${String(bad.value)}; metric values must be finite numbers`, { name: bad.name });
+  const points = parseInput(z.array(metricSchema).max(100_000), raw, 'round summary metrics');
   const seen = new Set<string>();
   for (const p of points) {
     const k = `${p.name}@${p.step}`;

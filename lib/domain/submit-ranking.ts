@@ -16,7 +16,7 @@ import { roundIndexOf } from './views';
 /** The labeler-facing fields of a ranking (shared with the HTTP body schema). */
 export const rankingFieldsSchema = z.strictObject({
   /** Sample ids best → worst; an inner array groups samples judged equal. */
-  ordering: z.array(z.union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).min(1).max(9)])).min(2).max(9),
+  ordering: z.array(z.union([z.string().min(1).max(100), z.array(z.string().min(1).max(100)).min(1).max(9)])).min(1).max(9),
   /** Overall quality of the best completion on InstructGPT's 1–7 Likert scale. */
   quality: z.int().min(1).max(7),
   /** The metadata InstructGPT's labelers set. */
