@@ -17,9 +17,9 @@ export async function authenticate(db: Db, token: string, opts: { now?: Date } =
   const row = await db.apiToken.findUnique({ where: { tokenHash: digest }, include: { labeler: true } });
   if (!row || !sameDigest(row.tokenHash, digest)) throw new AppError('UNAUTHENTICATED', 'unknown API token');
   const now = opts.now ?? new Date();
+  if (row.labeler.disabled) throw new AppError('UNAUTHENTICATED', `labeler ${row.labeler.name} is disabled`);
   if (row.revokedAt) throw new AppError('UNAUTHENTICATED', `API token ${tokenPrefix(token)}… was revoked`);
   if (row.expiresAt && row.expiresAt <= now) throw new AppError('UNAUTHENTICATED', `API token ${tokenPrefix(token)}… expired`);
-  if (row.labeler.disabled) throw new AppError('UNAUTHENTICATED', `labeler ${row.labeler.name} is disabled`);
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     // Conditional, so concurrent requests do not all write.
     await db.apiToken.updateMany({ where: { id: row.id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now.getTime() - LAST_USED_RESOLUTION_MS + 1) } }] }, data: { lastUsedAt: now } });

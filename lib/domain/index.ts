@@ -19,6 +19,7 @@ export { listMetrics, type MetricView } from './list-metrics';
 export { registerArtifact, type RegisterArtifactInput, type RegisterArtifactResult } from './register-artifact';
 export { getArtifact, type ArtifactDetailView } from './get-artifact';
 export { getLineage, type Lineage, type LineageEdge } from './get-lineage';
+export { listArtifacts } from './list-artifacts';
 // samples and labeling
 export { storeSamples, type StoreSamplesInput, type StoreSamplesResult } from './store-samples';
 export { openLabelingRound, type OpenLabelingRoundInput, type OpenLabelingRoundResult } from './open-labeling-round';
@@ -45,3 +46,5 @@ export type { LabelerView } from './labeler-view';
 export { roundIndexOf, roundNumber } from './views';
 export type { ArtifactView, ExperimentDetailView, ExperimentView, RoundView, ArtifactParentRef, ExperimentStatusName } from './views';
 export type { ExperimentScope } from './internal/scope-filter';
+export { parseInput, formatPath } from './internal/parse-input';
+export { idSchema, textSchema } from './internal/schemas';
