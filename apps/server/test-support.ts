@@ -19,7 +19,7 @@ export interface TestResponse {
   status: number;
   headers: Headers;
   /** Parsed JSON body (undefined when the body is not JSON). */
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
   text: string;
 }
 
