@@ -99,6 +99,23 @@ it('steers the workflow: pause and resume are accepted, a bad close-round is ref
   expect(trail.json.events.find((e: { action: string }) => e.action === 'experiment.pause_requested').actor).toBe(`labeler:${api.adminId}`);
 });
 
+it('coalesces a burst of signals for one workflow into the first and the highest count', async () => {
+  const launched = await api.req('POST', '/api/v1/experiments', { json: { spec: 'name: burst\nrounds: { count: 1 }\n' } });
+  const handle = kit.client.workflow.getHandle(launched.json.workflowId);
+  await kit.waitForStatus(handle as never, (s) => s.phase === 'labeling', 'labeling');
+  const signaler = api.app.hone.deps.signaler;
+  const before = { ...signaler.stats };
+  // Ten notifications in one tick: the first goes out at once, the other nine merge into one follow-up.
+  for (const n of [1, 2, 3, 2, 1, 3, 2, 3, 1, 2]) signaler.notify(launched.json.workflowId, 0, n);
+  await signaler.drain();
+  expect(signaler.stats.requested - before.requested).toBe(10);
+  expect(signaler.stats.sent - before.sent).toBe(2);
+  expect(signaler.stats.coalesced - before.coalesced).toBe(8);
+  const s = await kit.waitForStatus(handle as never, (st) => st.progress.labels?.completedTasks === 3, 'count 3');
+  expect(s.phase).toBe('labeling');
+  await handle.terminate('test cleanup');
+});
+
 it('a signal that cannot be delivered never fails an accepted ranking', async () => {
   // An experiment whose workflow id names no workflow: every signal fails.
   const created = await createExperiment(api.db, { specYaml: 'name: orphan\n', createdBy: 'test', workflowIdFor: (id) => `experiment-${id}-missing` });

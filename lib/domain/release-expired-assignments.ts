@@ -18,6 +18,9 @@ export interface ReleaseExpiredAssignmentsInput {
 export async function releaseExpiredAssignments(db: Db, input: ReleaseExpiredAssignmentsInput = {}): Promise<{ released: number }> {
   const now = input.now ?? new Date();
   const limit = input.limit ?? 500;
+  // Almost always nothing has expired: one indexed read, no transaction (claims call this every time).
+  const any = await db.taskAssignment.findFirst({ where: { status: 'active', expiresAt: { lte: now } }, select: { id: true } });
+  if (!any) return { released: 0 };
   return runTransaction(db, async (tx) => {
     const rows = await tx.$queryRaw<{ id: string; taskId: string; labelerId: string; experimentId: string }[]>`
       WITH picked AS (
