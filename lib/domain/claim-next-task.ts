@@ -2,6 +2,7 @@ import { recordAudit } from '../audit';
 import { Prisma, type Db } from '../db';
 import { AppError } from '../errors';
 import { runTransaction } from './internal/run-transaction';
+import { uuidV7 } from './internal/uuid-v7';
 import { tryLockRoundShared } from './internal/round-lock';
 import { scopedExperimentIds, sqlInIds, type ExperimentScope } from './internal/scope-filter';
 import { labelingTaskView, type LabelingTaskView } from './labeling-task-view';
@@ -70,16 +71,23 @@ export async function claimNextTask(db: Db, input: ClaimNextTaskInput): Promise<
         FOR UPDATE SKIP LOCKED`;
       if (picked.length === 0) continue;
       const taskId = picked[0].id;
-      const assignment = await tx.taskAssignment.create({ data: { taskId, labelerId: input.labelerId, assignedAt: now, expiresAt: new Date(now.getTime() + round.assignmentTtlMs) } });
-      await tx.rankingTask.update({ where: { id: taskId }, data: { assignedLabels: { increment: 1 } } });
+      const assignmentId = uuidV7(now.getTime());
+      const expiresAt = new Date(now.getTime() + round.assignmentTtlMs);
+      // The assignment and the task's assigned count in one statement (the count is CHECKed ≤ requiredLabels).
+      await tx.$executeRaw`
+        WITH a AS (
+          INSERT INTO "TaskAssignment" ("id", "taskId", "labelerId", "status", "assignedAt", "expiresAt")
+          VALUES (${assignmentId}, ${taskId}, ${input.labelerId}, 'active', ${now}, ${expiresAt}) RETURNING "taskId"
+        )
+        UPDATE "RankingTask" SET "assignedLabels" = "assignedLabels" + 1, "updatedAt" = ${now} WHERE "id" = (SELECT "taskId" FROM a)`;
       await recordAudit(tx, {
         experimentId: round.experimentId,
         actor: `labeler:${input.labelerId}`,
         action: 'task.assigned',
         subject: { type: 'task', id: taskId },
-        data: { assignmentId: assignment.id, roundIndex: round.index - 1, expiresAt: assignment.expiresAt.toISOString() },
+        data: { assignmentId, roundIndex: round.index - 1, expiresAt: expiresAt.toISOString() },
       });
-      return { ...(await labelingTaskView(tx, assignment.id)), resumed: false };
+      return { ...(await labelingTaskView(tx, assignmentId)), resumed: false };
     }
     return null;
   });

