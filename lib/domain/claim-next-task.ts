@@ -71,7 +71,7 @@ export async function claimNextTask(db: Db, input: ClaimNextTaskInput): Promise<
         FOR UPDATE SKIP LOCKED`;
       if (picked.length === 0) continue;
       const taskId = picked[0].id;
-      const assignmentId = uuidV7(now.getTime());
+      const assignmentId = uuidV7();
       const expiresAt = new Date(now.getTime() + round.assignmentTtlMs);
       // The assignment and the task's assigned count in one statement (the count is CHECKed ≤ requiredLabels).
       await tx.$executeRaw`
