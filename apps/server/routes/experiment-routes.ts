@@ -1,11 +1,10 @@
 import { actorOf } from '../../../lib/auth';
-import { createExperiment, getExperiment, listExperiments } from '../../../lib/domain';
+import { createExperiment, getExperiment, listExperiments, parseInput } from '../../../lib/domain';
 import { AppError } from '../../../lib/errors';
 import type { ExperimentSpec } from '../../../lib/spec';
 import { cancelUpdate, closeRoundUpdate, experimentWorkflowId, extendRoundsUpdate, pauseUpdate, resumeUpdate } from '../../../workflows/experiment-contract';
 import { jsonResponse } from '../http/json';
 import { isJsonContentType, parseJson } from '../http/read-body';
-import { parseInput } from '../../../lib/domain';
 import { defineRoute, type RouteSpec } from '../http/route';
 import { assertExperimentAccess, listScope } from '../http/scope';
 import * as s from '../schemas';
@@ -16,7 +15,8 @@ import type { ResolvedDeps } from '../resolved-deps';
 
 const YAML_TYPES = /^(application\/(x-)?yaml|text\/(x-)?yaml|text\/plain)\s*(;|$)/i;
 
-async function experimentOrThrow(deps: ResolvedDeps, experimentId: string) {
+/** The experiment or NOT_FOUND. */
+function experimentOrThrow(deps: ResolvedDeps, experimentId: string) {
   return getExperiment(deps.db, experimentId);
 }
 
