@@ -1,0 +1,16 @@
+import type { Client } from '@temporalio/client';
+import type { ArtifactStore } from '../../lib/artifacts';
+import type { Db } from '../../lib/db';
+import type { Logger } from './logger';
+import type { RankingSignaler } from './ranking-signaler';
+import type { ServerConfig } from './server-deps';
+
+/** {@link ServerDeps} with defaults filled in, plus the per-app signal coalescer. */
+export interface ResolvedDeps {
+  db: Db;
+  temporalClient: Client;
+  artifacts: ArtifactStore;
+  config: ServerConfig;
+  logger: Logger;
+  signaler: RankingSignaler;
+}

@@ -1,0 +1,67 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { releaseExpiredAssignments } from '../../lib/domain';
+import { createApp, type HoneApp } from './create-app';
+import type { ServerDeps } from './server-deps';
+
+export interface StartServerOptions {
+  deps: ServerDeps;
+  /** 0 = any free port (default 8787). */
+  port?: number;
+  /** Default 127.0.0.1: reachable from this machine only. */
+  host?: string;
+  /** How often expired task claims are swept back to the pool (default 30 s; claims also sweep). */
+  sweepIntervalMs?: number;
+  /** How long close() waits for requests in flight before cutting connections (default 10 s). */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer {
+  app: HoneApp;
+  url: string;
+  host: string;
+  port: number;
+  /** Stops accepting connections, lets requests in flight finish, flushes workflow signals, stops the sweeper. */
+  close(): Promise<void>;
+}
+
+/** Serves the API with @hono/node-server until `close()`. */
+export async function startServer(opts: StartServerOptions): Promise<RunningServer> {
+  const app = createApp(opts.deps);
+  const host = opts.host ?? '127.0.0.1';
+  const { logger, db } = app.hone.deps;
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  logger.info('hone API listening', { url });
+
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    releaseExpiredAssignments(db)
+      .then((r) => r.released > 0 && logger.info('expired task claims returned to the pool', { released: r.released }))
+      .catch((e: unknown) => logger.warn('sweeping expired claims failed', { error: e }))
+      .finally(() => (sweeping = false));
+  }, opts.sweepIntervalMs ?? 30_000);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      clearInterval(sweeper);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const s = server as unknown as { closeIdleConnections?: () => void; closeAllConnections?: () => void };
+      s.closeIdleConnections?.();
+      const deadline = Date.now() + (opts.shutdownGraceMs ?? 10_000);
+      while (app.hone.inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      s.closeAllConnections?.();
+      await closed;
+      await app.hone.drain();
+      logger.info('hone API stopped', { url });
+    })());
+  return { app, url, host, port, close };
+}
