@@ -16,6 +16,8 @@ import { labelerRoutes } from './routes/labeler-routes';
 import { labelingRoutes } from './routes/labeling-routes';
 import { healthRoute } from './routes/system-routes';
 import { DEFAULT_SERVER_CONFIG, type ServerDeps } from './server-deps';
+import { WEB_DIST_DIR } from '../web/build';
+import { mountWebUi } from './web/web-ui-routes';
 
 const VERSION: string = (require('../../package.json') as { version: string }).version;
 
@@ -53,7 +55,7 @@ export function apiRoutes(): RouteSpec[] {
 /**
  * The hone HTTP API as a Hono app (`app.fetch` for a server, `app.request()` in tests). Routes are under /api/v1;
  * errors are JSON `{ error: { code, message, details? } }` with the status of their code; every request gets an
- * `x-request-id` and one log line without secrets.
+ * `x-request-id` and one log line without secrets. The built web UI is served at `/` (labelers) and `/admin`.
  */
 export function createApp(input: ServerDeps): HoneApp {
   const config = { ...DEFAULT_SERVER_CONFIG, ...input.config };
@@ -78,6 +80,7 @@ export function createApp(input: ServerDeps): HoneApp {
     }
   });
   mountRoutes(app, routes, deps);
+  if (config.webDistDir !== null) mountWebUi(app, config.webDistDir ?? WEB_DIST_DIR);
   app.notFound((c) => errorResponse(new AppError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json`), logger, c.get('requestId') ?? ''));
   app.onError((e, c) => errorResponse(e, logger, c.get('requestId') ?? ''));
 

@@ -19,6 +19,11 @@ export interface ServerConfig {
   /** Link target for the Temporal Web UI (`<url>/namespaces/<ns>/workflows/<id>`), if there is one. */
   temporalUiUrl?: string;
   temporalNamespace: string;
+  /**
+   * Folder of the built web UI (apps/web/dist), served at `/` and `/admin`; null serves no UI (API only).
+   * Default: the repository's apps/web/dist.
+   */
+  webDistDir?: string | null;
   /** Operational timings passed to new workflows (tests shorten them). */
   workflowTuning?: Partial<ExperimentTuning>;
 }
