@@ -118,8 +118,9 @@ function indexHtml(entry: string, css: string): string {
 /** Builds the bundle into `outDir` (default apps/web/dist) and returns its manifest. */
 export async function buildWebBundle(opts: { outDir?: string; minify?: boolean } = {}): Promise<WebBundleManifest> {
   const outDir = opts.outDir ?? WEB_DIST_DIR;
-  // Loaded lazily: esbuild is a build-time dependency; a prebuilt bundle is served without it.
-  const esbuild = await import('esbuild');
+  // Loaded lazily: esbuild is a build-time dependency; a prebuilt bundle is served without it. (require, not import():
+  // jest runs this file in a VM without native dynamic import.)
+  const esbuild = require('esbuild') as typeof import('esbuild');
   const sourceHash = webSourceHash();
   const result = await esbuild.build({
     entryPoints: { main: path.join(WEB_SRC_DIR, 'main.tsx') },

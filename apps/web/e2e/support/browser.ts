@@ -24,8 +24,8 @@ export function chromiumPath(): string {
 export interface BrowserSession {
   context: BrowserContext;
   page: Page;
-  /** Saves a full-page screenshot as `<name>.png` and returns its path. */
-  screenshot(name: string, page?: Page): Promise<string>;
+  /** Saves a screenshot of the window (1280×800), or of the whole page, as `<name>.png`; returns its path. */
+  screenshot(name: string, opts?: { fullPage?: boolean; page?: Page }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,9 +54,9 @@ export async function openBrowser(errors: string[] = []): Promise<BrowserSession
   return {
     context,
     page,
-    async screenshot(name, p = page) {
+    async screenshot(name, opts = {}) {
       const file = path.join(SCREENSHOT_DIR, `${name}.png`);
-      await p.screenshot({ path: file, fullPage: true });
+      await (opts.page ?? page).screenshot({ path: file, fullPage: opts.fullPage ?? false });
       return file;
     },
     async close() {

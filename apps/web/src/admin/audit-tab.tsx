@@ -84,7 +84,9 @@ export function AuditTab({ ctx, experimentId }: { ctx: AdminContext; experimentI
                   <td class="small">
                     {e.subject.type} <span class="faint mono">{e.subject.id.slice(0, 8)}</span>
                   </td>
-                  <td class="audit-data">{summarize(e.data)}</td>
+                  <td class="audit-data" title={JSON.stringify(e.data, null, 2)}>
+                    {summarize(e.data)}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -110,7 +112,7 @@ function summarize(data: unknown): string {
     .filter(([, v]) => v !== null && v !== undefined && v !== '')
     .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   const s = parts.join('  ');
-  return s.length > 240 ? `${s.slice(0, 237)}…` : s;
+  return s.length > 160 ? `${s.slice(0, 157)}…` : s;
 }
 
 /** Ancestors of `id` (inclusive) through parent edges. */

@@ -7,6 +7,7 @@ import { ApiError } from '../api/client';
 import type { ExperimentDetail, LiveStatus, Round, SteerResult } from '../api/types';
 import { Banner, ErrorBanner, Pill, ProgressBar, Spinner } from '../ui/components';
 import { countdown, dateTime, num, percent, relativeTime } from '../ui/format';
+import { useFlash } from '../ui/use-flash';
 import { useNow } from '../ui/use-now';
 import type { AdminContext } from './admin-app';
 import { AuditTab } from './audit-tab';
@@ -89,7 +90,7 @@ function Header({ ctx, detail, onChanged }: { ctx: AdminContext; detail: Experim
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useFlash();
   const [confirmCancel, setConfirmCancel] = useState(false);
   const finished = FINISHED.has(e.status);
   const paused = live ? live.paused : e.status === 'paused';
@@ -199,7 +200,7 @@ function RoundsCard({ ctx, detail, onChanged }: { ctx: AdminContext; detail: Exp
   const [confirm, setConfirm] = useState<number | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [done, setDone] = useState<string | null>(null);
+  const [done, setDone] = useFlash();
   const labelingRound = live?.phase === 'labeling' ? live.roundIndex : null;
 
   const close = async (r: Round) => {
@@ -282,7 +283,7 @@ function RoundsCard({ ctx, detail, onChanged }: { ctx: AdminContext; detail: Exp
                     <td class="num">{percent(r.overlap, 0)}</td>
                     <td class="small">
                       {open && deadline ? (
-                        <span title={dateTime(deadline)}>{status === 'paused' ? `stopped at ${countdown(new Date(deadline).getTime() - now)}` : `in ${countdown(new Date(deadline).getTime() - now)}`}</span>
+                        <span title={dateTime(deadline)}>{status === 'paused' ? 'on hold while paused' : `in ${countdown(new Date(deadline).getTime() - now)}`}</span>
                       ) : r.closedAt ? (
                         <span title={dateTime(r.closedAt)}>closed {relativeTime(r.closedAt, now)}</span>
                       ) : (

@@ -71,7 +71,7 @@ function AgreementCard({ ctx, experimentId, rounds }: { ctx: AdminContext; exper
                 <th class="num">Pairwise agreement</th>
                 <th class="num">95% CI</th>
                 <th class="num">Pairs</th>
-                <th class="num">Krippendorff’s α</th>
+                <th class="num nocaps">Krippendorff’s α</th>
                 <th class="num">95% CI</th>
                 <th>vs InstructGPT</th>
               </tr>
@@ -86,8 +86,8 @@ function AgreementCard({ ctx, experimentId, rounds }: { ctx: AdminContext; exper
                   </td>
                   <td class="num">{percentRange(a.pairwise.ci95)}</td>
                   <td class="num">{a.pairwise.pairs}</td>
-                  <td class="num">{num(a.krippendorffAlpha.value, 3)}</td>
-                  <td class="num">{a.krippendorffAlpha.ci95 ? `${num(a.krippendorffAlpha.ci95[0], 3)} – ${num(a.krippendorffAlpha.ci95[1], 3)}` : '—'}</td>
+                  <td class="num">{fixed3(a.krippendorffAlpha.value)}</td>
+                  <td class="num">{a.krippendorffAlpha.ci95 ? `${fixed3(a.krippendorffAlpha.ci95[0])} – ${fixed3(a.krippendorffAlpha.ci95[1])}` : '—'}</td>
                   <td>{compare(a, ref)}</td>
                 </tr>
               ))}
@@ -115,6 +115,8 @@ function AgreementCard({ ctx, experimentId, rounds }: { ctx: AdminContext; exper
     </section>
   );
 }
+
+const fixed3 = (v: number | null) => (v === null ? '—' : v.toFixed(3));
 
 function compare(a: Agreement, ref: { agreement: number; plusMinus: number }): string {
   const v = a.pairwise.agreement;
@@ -172,7 +174,9 @@ export function LabelerStatsTable({ items, actions }: { items: LabelerWithStats[
           <tr key={l.id}>
             <td>
               <strong>{l.name}</strong> {l.role === 'admin' && <span class="pill pending">admin</span>} {l.disabled && <Pill status="disabled" />}
-              <div class="faint mono small">{l.tokenPrefix ? `${l.tokenPrefix}…` : 'no active token'}</div>
+              <div class="faint small">
+                <span class="mono">{l.tokenPrefix ? `${l.tokenPrefix}…` : 'no active token'}</span> · {l.role === 'admin' || l.scope === '*' ? 'all experiments' : `${l.scope.length} experiment${l.scope.length === 1 ? '' : 's'}`}
+              </div>
             </td>
             <td class="num">{l.stats.rankings}</td>
             <td class="num">{l.stats.rankingsPerHour === null ? '—' : num(l.stats.rankingsPerHour, 1)}</td>

@@ -35,6 +35,8 @@ export interface LineChartProps {
 
 function datasets(series: Series[]): ChartDataset<'line', (number | null)[]>[] {
   return series.map((s) => ({
+    // A series without any value (say DPO metrics in a PPO run) stays out of the legend.
+    hidden: !s.quiet && s.values.every((v) => v === null),
     label: s.label,
     data: s.values,
     borderColor: s.color,
@@ -52,6 +54,9 @@ function datasets(series: Series[]): ChartDataset<'line', (number | null)[]>[] {
 export function LineChart({ labels, series, ariaLabel, yMin, yMax, format, testId }: LineChartProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const chart = useRef<Chart<'line', (number | null)[], string> | null>(null);
+  // The chart's callbacks outlive renders: they read the current series through this ref.
+  const latest = useRef(series);
+  latest.current = series;
 
   useEffect(() => {
     const fmt = format ?? ((v: number) => String(Number(v.toFixed(3))));
@@ -64,12 +69,13 @@ export function LineChart({ labels, series, ariaLabel, yMin, yMax, format, testI
         animation: false,
         interaction: { mode: 'index', intersect: false },
         scales: {
-          x: { grid: { display: false } },
+          // offset: a round is a band, so one round's point sits in the middle instead of on the axis
+          x: { offset: true, grid: { display: false } },
           y: { min: yMin, max: yMax, ticks: { callback: (v) => fmt(Number(v)), maxTicksLimit: 6 }, grid: { color: '#eceff3' } },
         },
         plugins: {
-          legend: { position: 'bottom', labels: { boxWidth: 14, boxHeight: 2, filter: (item, data) => !series[item.datasetIndex ?? 0]?.quiet && data.datasets.length > 0 } },
-          tooltip: { callbacks: { label: (c) => (series[c.datasetIndex]?.quiet ? '' : `${c.dataset.label}: ${c.parsed.y === null ? '—' : fmt(c.parsed.y)}`) } },
+          legend: { position: 'bottom', onClick: () => undefined, labels: { boxWidth: 14, boxHeight: 2, filter: (item) => !item.hidden && !latest.current[item.datasetIndex ?? 0]?.quiet } },
+          tooltip: { filter: (c) => !latest.current[c.datasetIndex]?.quiet, callbacks: { label: (c) => `${c.dataset.label}: ${c.parsed.y === null ? '—' : fmt(c.parsed.y)}` } },
         },
       },
     });

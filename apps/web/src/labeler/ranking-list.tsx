@@ -32,6 +32,8 @@ interface Drag {
 }
 
 const DRAG_THRESHOLD_PX = 5;
+/** Height of the gap row between two completions (.gap in styles.css). */
+const GAP_PX = 26;
 
 export function RankingList({ samples, state, onChange, focusIndex, onFocusIndex, focusToken, disabled }: RankingListProps) {
   const listRef = useRef<HTMLDivElement>(null);
@@ -148,17 +150,23 @@ export function RankingList({ samples, state, onChange, focusIndex, onFocusIndex
     return () => window.removeEventListener('keydown', cancel, true);
   }, [drag !== null]);
 
-  /** Where the drop indicator goes: the boundary the dragged item would land at. */
-  const indicatorTop = (() => {
+  /**
+   * While dragging, the other completions make room (those between the origin and the target slide by the dragged
+   * one's height plus a gap) and a dashed slot — the drop indicator — marks where it will land.
+   */
+  const layout = (() => {
     if (!drag?.active) return null;
     const { target, from, rects } = drag;
-    if (target === from) return null;
-    if (target < from) return rects[target].top - 13;
-    return rects[target].bottom + 13;
+    const step = rects[from].bottom - rects[from].top + GAP_PX;
+    const shift = (j: number) => (j === from ? 0 : from < j && j <= target ? -step : target <= j && j < from ? step : 0);
+    const height = rects[from].bottom - rects[from].top;
+    const top = target < from ? rects[target].top : target > from ? rects[target].bottom - height : rects[from].top;
+    return { shift, slot: { top, height } };
   })();
 
   return (
-    <div class="ranklist" ref={listRef} role="list" aria-label="Completions, best first" aria-describedby="rank-help">
+    <div class={`ranklist${drag?.active ? ' is-dragging' : ''}`} ref={listRef} role="list" aria-label="Completions, best first" aria-describedby="rank-help">
+      {layout && <div class="drop-slot" style={{ top: `${layout.slot.top}px`, height: `${layout.slot.height}px` }} data-testid="drop-indicator" aria-hidden="true" />}
       {state.order.map((id, i) => {
         const s = samples.get(id);
         const tied = isTied(state, i);
@@ -190,7 +198,7 @@ export function RankingList({ samples, state, onChange, focusIndex, onFocusIndex
               role="listitem"
               tabIndex={i === focusIndex ? 0 : -1}
               class={`rank-item${i === focusIndex ? ' focused' : ''}${tied ? ' tied' : ''}${dragging ? ' dragging' : ''}`}
-              style={dragging ? { transform: `translateY(${drag.dy}px)` } : undefined}
+              style={dragging ? { transform: `translateY(${drag.dy}px)` } : layout ? { transform: `translateY(${layout.shift(i)}px)` } : undefined}
               aria-label={`Rank ${ranks[i]}${tied ? ' (equal)' : ''} of ${k}: completion ${s?.letter ?? ''}`}
               data-sample-id={id}
               data-testid="rank-item"
@@ -219,7 +227,6 @@ export function RankingList({ samples, state, onChange, focusIndex, onFocusIndex
           </Fragment>
         );
       })}
-      {indicatorTop !== null && <div class="drop-indicator" style={{ top: `${indicatorTop}px` }} data-testid="drop-indicator" aria-hidden="true" />}
     </div>
   );
 }
