@@ -7,6 +7,7 @@ import { jsonResponse } from './http/json';
 import { defineRoute, mountRoutes, type RouteSpec } from './http/route';
 import { silentLogger } from './logger';
 import { openApiDocument } from './openapi';
+import { PrincipalCache } from './http/principal-cache';
 import { RankingSignaler } from './ranking-signaler';
 import type { ResolvedDeps } from './resolved-deps';
 import { artifactRoutes } from './routes/artifact-routes';
@@ -60,7 +61,7 @@ export function apiRoutes(): RouteSpec[] {
 export function createApp(input: ServerDeps): HoneApp {
   const config = { ...DEFAULT_SERVER_CONFIG, ...input.config };
   const logger = input.logger ?? silentLogger;
-  const deps: ResolvedDeps = { db: input.db, temporalClient: input.temporalClient, artifacts: input.artifacts, config, logger, signaler: new RankingSignaler(input.temporalClient, logger, config.signalTimeoutMs) };
+  const deps: ResolvedDeps = { db: input.db, temporalClient: input.temporalClient, artifacts: input.artifacts, config, logger, signaler: new RankingSignaler(input.temporalClient, logger, config.signalTimeoutMs), principals: new PrincipalCache(input.db, config.principalCacheMs) };
   const routes = apiRoutes();
   const app = new Hono<AppEnv>();
   let inFlight = 0;

@@ -24,6 +24,11 @@ export interface ServerConfig {
    * Default: the repository's apps/web/dist.
    */
   webDistDir?: string | null;
+  /**
+   * How long a token's principal may be served from memory, ms (0 = look every token up). Effective only while the
+   * auth-change listener runs, which needs {@link ServerDeps.databaseUrl}.
+   */
+  principalCacheMs: number;
   /** Operational timings passed to new workflows (tests shorten them). */
   workflowTuning?: Partial<ExperimentTuning>;
 }
@@ -34,6 +39,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   statusQueryTimeoutMs: 3_000,
   updateTimeoutMs: 15_000,
   signalTimeoutMs: 5_000,
+  principalCacheMs: 5_000,
   temporalNamespace: 'default',
 };
 
@@ -44,4 +50,9 @@ export interface ServerDeps {
   artifacts: ArtifactStore;
   config?: Partial<ServerConfig>;
   logger?: Logger;
+  /**
+   * The database's URL, for a LISTEN connection of its own: with it, startServer caches token lookups and drops a
+   * labeler's entries the moment their grants change (any writer: triggers NOTIFY). Without it nothing is cached.
+   */
+  databaseUrl?: string;
 }

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { releaseExpiredAssignments } from '../../lib/domain';
 import { ensureWebBundle, WEB_DIST_DIR } from '../web/build';
+import { startAuthChangeListener } from './auth-change-listener';
 import { createApp, type HoneApp } from './create-app';
 import type { ServerDeps } from './server-deps';
 
@@ -49,6 +50,8 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
     const s = serve({ fetch: app.fetch, port: opts.port ?? 8787, hostname: host }, () => resolve(s));
     s.once('error', reject);
   });
+  // Token lookups are cached only with a LISTEN connection that hears every grant change (principal-cache.ts).
+  const listener = opts.deps.databaseUrl && config.principalCacheMs > 0 ? await startAuthChangeListener(opts.deps.databaseUrl, app.hone.deps.principals, logger) : undefined;
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('hone API listening', { url });
@@ -76,6 +79,7 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
       s.closeAllConnections?.();
       await closed;
       await app.hone.drain();
+      await listener?.close();
       logger.info('hone API stopped', { url });
     })());
   return { app, url, host, port, close };

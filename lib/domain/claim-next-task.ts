@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { isTransientTransactionError } from './internal/pg-error';
 import { uuidV7 } from './internal/uuid-v7';
 import { scopedExperimentIds, type ExperimentScope } from './internal/scope-filter';
-import { labelingTaskView, type LabelingTaskView } from './labeling-task-view';
+import { taskViewFromJson, type LabelingTaskView, type TaskViewJson } from './labeling-task-view';
 import { releaseExpiredAssignments } from './release-expired-assignments';
 
 export interface ClaimNextTaskInput {
@@ -37,19 +37,25 @@ export interface ClaimedTask extends LabelingTaskView {
 export async function claimNextTask(db: Db, input: ClaimNextTaskInput): Promise<ClaimedTask | null> {
   const now = input.now ?? new Date();
   const ids = scopedExperimentIds(input.scope, input.experimentId);
-  await releaseExpiredAssignments(db, { now, limit: 100 });
-  // The claim itself is one statement, `hone_claim_task` (migration labeling_hot_path_functions): the steps above,
-  // in the same lock order, in one round trip. A deadlock victim is rolled back whole and called again.
-  let out: { outcome: 'labeler_not_found' | 'labeler_disabled' | 'resumed' | 'claimed' | 'none'; assignmentId?: string };
+  // The claim is one statement, `hone_claim_task` (migration labeling_hot_path_functions): the steps above in the
+  // same lock order, answering with the task view, in one round trip. It asks for a sweep first when any claim has
+  // expired (rare); a deadlock victim is rolled back whole and called again.
+  type Out = { outcome: 'sweep_first' | 'labeler_not_found' | 'labeler_disabled' | 'resumed' | 'claimed' | 'none'; task?: TaskViewJson };
+  let out: Out;
+  let checkExpired = true;
   for (let attempt = 1; ; attempt++) {
     try {
-      const [row] = await db.$queryRaw<{ r: typeof out | string }[]>`SELECT hone_claim_task(${input.labelerId}, ${ids ?? null}::text[], ${now}::timestamptz, ${uuidV7(now.getTime())}) AS r`;
-      out = typeof row.r === 'string' ? (JSON.parse(row.r) as typeof out) : row.r;
-      break;
+      const [row] = await db.$queryRaw<{ r: Out | string }[]>`SELECT hone_claim_task(${input.labelerId}, ${ids ?? null}::text[], ${now}::timestamptz, ${uuidV7(now.getTime())}, ${checkExpired}) AS r`;
+      out = typeof row.r === 'string' ? (JSON.parse(row.r) as Out) : row.r;
     } catch (e) {
       if (attempt >= 4 || !isTransientTransactionError(e)) throw e;
       await new Promise((r) => setTimeout(r, 5 * attempt));
+      continue;
     }
+    if (out.outcome !== 'sweep_first') break;
+    // Expired claims go back to the pool first (up to 100, as every claim always did); then the claim proper.
+    await releaseExpiredAssignments(db, { now, limit: 100 });
+    checkExpired = false;
   }
   switch (out.outcome) {
     case 'labeler_not_found':
@@ -58,9 +64,7 @@ export async function claimNextTask(db: Db, input: ClaimNextTaskInput): Promise<
       throw new AppError('FORBIDDEN', `labeler ${input.labelerId} is disabled`, { labelerId: input.labelerId });
     case 'none':
       return null;
-    case 'resumed':
-    case 'claimed':
-      // Read after the commit: the view of a claim that is ours (nobody else can change its prompt or samples).
-      return { ...(await labelingTaskView(db, out.assignmentId as string)), resumed: out.outcome === 'resumed' };
+    default:
+      return { ...taskViewFromJson(out.task as TaskViewJson), resumed: out.outcome === 'resumed' };
   }
 }

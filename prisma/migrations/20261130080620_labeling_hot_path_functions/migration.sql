@@ -17,7 +17,8 @@ CREATE OR REPLACE FUNCTION hone_claim_task(
   p_labeler_id text,
   p_experiment_ids text[],      -- NULL: every experiment
   p_now timestamptz,
-  p_assignment_id text          -- id for a new assignment (UUIDv7 from the caller)
+  p_assignment_id text,         -- id for a new assignment (UUIDv7 from the caller)
+  p_check_expired boolean       -- false right after the caller swept
 ) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -28,6 +29,11 @@ DECLARE
   v_task text;
   v_expires timestamptz;
 BEGIN
+  -- Expired claims go back to the pool before anything is handed out: when there are any, the caller sweeps them
+  -- (releaseExpiredAssignments, its own transaction) and calls again. Almost always there are none.
+  IF p_check_expired AND EXISTS (SELECT 1 FROM "TaskAssignment" WHERE "status" = 'active' AND "expiresAt" <= p_now) THEN
+    RETURN jsonb_build_object('outcome', 'sweep_first');
+  END IF;
   -- Serialises one labeler's claims (two browser tabs), so the "not seen before" check below cannot race.
   SELECT "disabled" INTO v_disabled FROM "Labeler" WHERE "id" = p_labeler_id FOR UPDATE;
   IF NOT FOUND THEN RETURN jsonb_build_object('outcome', 'labeler_not_found'); END IF;
@@ -39,7 +45,7 @@ BEGIN
       AND t."status" = 'open' AND r."status" IN ('open', 'paused')
       AND (p_experiment_ids IS NULL OR r."experimentId" = ANY (p_experiment_ids))
     ORDER BY a."assignedAt" LIMIT 1;
-  IF v_held IS NOT NULL THEN RETURN jsonb_build_object('outcome', 'resumed', 'assignmentId', v_held); END IF;
+  IF v_held IS NOT NULL THEN RETURN jsonb_build_object('outcome', 'resumed', 'task', hone_task_view(v_held)); END IF;
 
   FOR rd IN
     SELECT r."id", r."assignmentTtlMs", r."experimentId", r."index" FROM "Round" r
@@ -67,10 +73,24 @@ BEGIN
       VALUES (rd."experimentId", 'labeler:' || p_labeler_id, 'task.assigned', 'task', v_task,
         jsonb_build_object('assignmentId', p_assignment_id, 'roundIndex', rd."index" - 1,
           'expiresAt', to_char(v_expires AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')));
-    RETURN jsonb_build_object('outcome', 'claimed', 'assignmentId', p_assignment_id);
+    RETURN jsonb_build_object('outcome', 'claimed', 'task', hone_task_view(p_assignment_id));
   END LOOP;
   RETURN jsonb_build_object('outcome', 'none');
 END;
+$$;
+
+-- What a labeler sees of an assignment: the task, its prompt, and the completions keyed by sample id (the caller
+-- orders them by the task's sampleIds). Same query as lib/domain/labeling-task-view.ts.
+CREATE OR REPLACE FUNCTION hone_task_view(p_assignment_id text) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+  SELECT jsonb_build_object(
+    'assignmentId', a."id", 'assignedAt', a."assignedAt", 'expiresAt', a."expiresAt", 'taskId', t."id", 'sampleIds', to_jsonb(t."sampleIds"),
+    'requiredLabels', t."requiredLabels", 'experimentId', r."experimentId", 'roundNumber', r."index",
+    'promptId', p."id", 'promptKey', p."key", 'promptText', p."text",
+    'completions', (SELECT jsonb_object_agg(s."id", s."completion") FROM "Sample" s WHERE s."id" = ANY (t."sampleIds")))
+  FROM "TaskAssignment" a
+  JOIN "RankingTask" t ON t."id" = a."taskId" JOIN "Round" r ON r."id" = t."roundId" JOIN "Prompt" p ON p."id" = t."promptId"
+  WHERE a."id" = p_assignment_id
 $$;
 
 -- ------------------------------------------------------------------------------------------------ submit a ranking
