@@ -152,6 +152,8 @@ async function main(): Promise<void> {
     });
     await waitForHealth(url, server, serverLog);
     const cpuBefore = treeCpuSeconds(server.pid);
+    // Other work on the machine competes for the same cores: reported beside the latencies.
+    const loadBefore = os.loadavg()[0];
     log(`API at ${url} (pid ${server.pid}); ${LABELERS} labelers for ${SECONDS} s`);
 
     // ------------------------------------------------------------------ the labelers
@@ -247,6 +249,21 @@ async function main(): Promise<void> {
     const duplicates = rows.length - storedKeys.size + duplicateAccepts;
     claimMs.sort((a, b) => a - b);
     submitMs.sort((a, b) => a - b);
+    // The server's own view of the same requests (its request log: handler time, without client and network
+    // queueing), to tell server time from time spent waiting for a CPU on a shared machine.
+    const serverMs = { claim: [] as number[], submit: [] as number[] };
+    for (const line of fs.readFileSync(serverLog, 'utf8').split('\n')) {
+      if (!line.includes('"msg":"request"')) continue;
+      try {
+        const r = JSON.parse(line) as { method: string; path: string; status: number; ms: number };
+        if (r.method === 'GET' && r.path === '/api/v1/labeling/next') serverMs.claim.push(r.ms);
+        else if (r.method === 'POST' && r.status === 201 && r.path.endsWith('/ranking')) serverMs.submit.push(r.ms);
+      } catch {
+        // not a JSON line
+      }
+    }
+    serverMs.claim.sort((a, b) => a - b);
+    serverMs.submit.sort((a, b) => a - b);
 
     const result = {
       labelers: LABELERS,
@@ -272,8 +289,13 @@ async function main(): Promise<void> {
       accepted_per_s: Math.round((accepted.size / wallS) * 10) / 10,
       errors,
       counters_match_rows: round.rankingsReceived === rows.length && round.tasksCompleted === completed.n && audited.n === rows.length,
+      server_claim_p99_ms: percentile(serverMs.claim, 0.99),
+      server_submit_p50_ms: percentile(serverMs.submit, 0.5),
+      server_submit_p99_ms: percentile(serverMs.submit, 0.99),
       api_cpu_s: cpuBefore !== null && cpuAfter !== null ? Math.round((cpuAfter - cpuBefore) * 10) / 10 : null,
+      api_cpu_ms_per_pair: cpuBefore !== null && cpuAfter !== null && accepted.size > 0 ? Math.round(((cpuAfter - cpuBefore) * 1000 * 10) / accepted.size) / 10 : null,
       cores: os.cpus().length,
+      load_avg_1m: [Math.round(loadBefore * 10) / 10, Math.round(os.loadavg()[0] * 10) / 10],
       setup_s: Math.round((t0 - started) / 100) / 10,
     };
     console.log(JSON.stringify(result));
