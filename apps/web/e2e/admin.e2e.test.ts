@@ -170,6 +170,7 @@ it('shows agreement per round beside InstructGPT, labeler statistics, and the au
   await lineage.nth(lastPolicy).getByRole('button').click();
   const lit = await page.locator('[data-testid="lineage"] tbody tr.highlight td:first-child').allTextContents();
   expect(lit).toEqual(expect.arrayContaining(['dataset', 'policy', 'reward_model', 'checkpoint']));
+  await page.evaluate(() => window.scrollTo(0, 0));
   await browser.screenshot('admin-7-audit-lineage');
 
   await page.getByRole('tab', { name: 'Spec' }).click();

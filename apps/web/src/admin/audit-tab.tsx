@@ -82,7 +82,7 @@ export function AuditTab({ ctx, experimentId }: { ctx: AdminContext; experimentI
                     <code>{e.action}</code>
                   </td>
                   <td class="small">
-                    {e.subject.type} <span class="faint mono">{e.subject.id.slice(0, 8)}</span>
+                    {e.subject.type} <span class="faint mono">{e.subject.id.slice(-8)}</span>
                   </td>
                   <td class="audit-data" title={JSON.stringify(e.data, null, 2)}>
                     {summarize(e.data)}
@@ -175,7 +175,7 @@ function Lineage({ artifacts, selected, onSelect }: { artifacts: Artifact[]; sel
                       {a.parents.length === 0 && <span class="faint small">—</span>}
                       {a.parents.map((p) => (
                         <span key={p.artifactId + p.role}>
-                          <span class="muted">{p.role}:</span> {byId.get(p.artifactId)?.kind ?? 'artifact'} <span class="faint mono">{p.artifactId.slice(0, 8)}</span>
+                          <span class="muted">{p.role}:</span> {byId.get(p.artifactId)?.kind ?? 'artifact'} <span class="faint mono">{p.artifactId.slice(-8)}</span>
                         </span>
                       ))}
                     </div>

@@ -2,7 +2,7 @@
  * One experiment: status and steering (pause, resume, cancel), its rounds with progress and close-early, per-round
  * plots, labeling agreement and labelers, the audit trail with lineage, and its spec.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { ExperimentDetail, LiveStatus, Round, SteerResult } from '../api/types';
 import { Banner, ErrorBanner, Pill, ProgressBar, Spinner } from '../ui/components';
@@ -94,6 +94,8 @@ function Header({ ctx, detail, onChanged }: { ctx: AdminContext; detail: Experim
   const [confirmCancel, setConfirmCancel] = useState(false);
   const finished = FINISHED.has(e.status);
   const paused = live ? live.paused : e.status === 'paused';
+  // A confirmation belongs to the state it confirmed: a new status makes it old news.
+  useEffect(() => setDone(null), [e.status]);
   const status = live?.cancelRequested ? 'cancelling' : paused && !finished ? 'paused' : e.status;
 
   const steer = async (action: 'pause' | 'resume' | 'cancel') => {

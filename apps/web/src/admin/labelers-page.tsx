@@ -163,7 +163,7 @@ function CreateLabeler({ ctx, onCreated }: { ctx: AdminContext; onCreated(r: Lab
                         })
                       }
                     />
-                    {x.name} <span class="faint mono">{x.id.slice(0, 8)}</span>
+                    {x.name} <span class="faint mono">{x.id.slice(-8)}</span>
                   </label>
                 ))}
                 {experiments.data?.items.length === 0 && <span class="muted">no experiments yet</span>}

@@ -122,11 +122,12 @@ function compare(a: Agreement, ref: { agreement: number; plusMinus: number }): s
   const v = a.pairwise.agreement;
   if (v === null) return 'no overlapping rankings yet';
   const ci = a.pairwise.ci95;
+  if (!ci) return 'too few tasks for an interval';
   const lo = ref.agreement - ref.plusMinus;
   const hi = ref.agreement + ref.plusMinus;
-  if (ci && ci[0] > hi) return 'higher';
-  if (ci && ci[1] < lo) return 'lower';
-  return 'comparable';
+  if (ci[0] > hi) return 'higher';
+  if (ci[1] < lo) return 'lower';
+  return 'comparable (intervals overlap)';
 }
 
 function ExperimentLabelers({ ctx, experimentId }: { ctx: AdminContext; experimentId: string }) {

@@ -187,7 +187,7 @@ export function useLabeling(client: ApiClient, onUnauthenticated: (message: stri
     [client, submitting, show, loadNext, loadProgress, handleError],
   );
 
-  const experimentName = useCallback((id: string) => experiments.get(id)?.name ?? id.slice(0, 8), [experiments]);
+  const experimentName = useCallback((id: string) => experiments.get(id)?.name ?? id.slice(-8), [experiments]);
 
   return {
     phase,
