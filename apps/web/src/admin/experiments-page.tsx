@@ -1,4 +1,4 @@
-import type { ExperimentPage } from '../api/types';
+import type { ExperimentPage, LabelerWithStats } from '../api/types';
 import { ErrorBanner, Pill, Spinner } from '../ui/components';
 import { dateTime, relativeTime } from '../ui/format';
 import type { AdminContext } from './admin-app';
@@ -9,6 +9,9 @@ import { useApi } from './use-api';
 export function ExperimentsPage({ ctx }: { ctx: AdminContext }) {
   const list = useApi<ExperimentPage>(ctx, '/api/v1/experiments?limit=100', 10_000);
   const items = list.data?.items ?? [];
+  // Who launched: actors are "labeler:<id>"; show names where we know them.
+  const labelers = useApi<{ items: LabelerWithStats[] }>(ctx, '/api/v1/labelers');
+  const names = new Map((labelers.data?.items ?? []).map((l) => [`labeler:${l.id}`, l.name]));
   return (
     <main class="page">
       <section class="card">
@@ -54,7 +57,9 @@ export function ExperimentsPage({ ctx }: { ctx: AdminContext }) {
                     </td>
                     <td title={dateTime(e.startedAt)}>{relativeTime(e.startedAt ?? e.createdAt)}</td>
                     <td title={dateTime(e.finishedAt)}>{e.finishedAt ? relativeTime(e.finishedAt) : '—'}</td>
-                    <td class="small muted">{e.createdBy}</td>
+                    <td class="small muted" title={e.createdBy}>
+                      {names.get(e.createdBy) ?? e.createdBy}
+                    </td>
                   </tr>
                 ))}
               </tbody>
