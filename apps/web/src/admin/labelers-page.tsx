@@ -60,7 +60,7 @@ export function LabelersPage({ ctx }: { ctx: AdminContext }) {
               l.disabled ? (
                 <span class="faint small">disabled</span>
               ) : confirm?.id === l.id ? (
-                <span class="row" style={{ justifyContent: 'flex-end' }}>
+                <span class="row" style={{ justifyContent: 'flex-end', flexWrap: 'nowrap' }}>
                   <button type="button" class={`btn small${confirm.action === 'disable' ? ' danger' : ''}`} disabled={busy} onClick={() => void act(l, confirm.action)}>
                     {confirm.action === 'disable' ? `Disable ${l.name}` : 'Issue new token'}
                   </button>
@@ -69,7 +69,7 @@ export function LabelersPage({ ctx }: { ctx: AdminContext }) {
                   </button>
                 </span>
               ) : (
-                <span class="row" style={{ justifyContent: 'flex-end' }}>
+                <span class="row" style={{ justifyContent: 'flex-end', flexWrap: 'nowrap' }}>
                   <button type="button" class="btn small" onClick={() => setConfirm({ id: l.id, action: 'rotate' })}>
                     New token…
                   </button>

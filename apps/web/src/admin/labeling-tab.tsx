@@ -176,7 +176,8 @@ export function LabelerStatsTable({ items, actions }: { items: LabelerWithStats[
             <td>
               <strong>{l.name}</strong> {l.role === 'admin' && <span class="pill pending">admin</span>} {l.disabled && <Pill status="disabled" />}
               <div class="faint small">
-                <span class="mono">{l.tokenPrefix ? `${l.tokenPrefix}…` : 'no active token'}</span> · {l.role === 'admin' || l.scope === '*' ? 'all experiments' : `${l.scope.length} experiment${l.scope.length === 1 ? '' : 's'}`}
+                <span class="mono">{l.tokenPrefix ? `${l.tokenPrefix}…` : 'no active token'}</span>
+                {!l.disabled && ` · ${l.role === 'admin' || l.scope === '*' ? 'all experiments' : `${l.scope.length} experiment${l.scope.length === 1 ? '' : 's'}`}`}
               </div>
             </td>
             <td class="num">{l.stats.rankings}</td>
