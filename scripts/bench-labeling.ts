@@ -152,8 +152,12 @@ async function main(): Promise<void> {
     });
     await waitForHealth(url, server, serverLog);
     const cpuBefore = treeCpuSeconds(server.pid);
-    // Other work on the machine competes for the same cores: reported beside the latencies.
+    // Other work on the machine competes for the same cores: reported beside the latencies, with where our own CPU
+    // went (this process = the simulated labelers' HTTP clients; Postgres; Temporal).
     const loadBefore = os.loadavg()[0];
+    const clientCpuBefore = process.cpuUsage();
+    const pgCpuBefore = treeCpuSeconds(pg.process.pid);
+    const temporalCpuBefore = treeCpuSeconds(temporal.process.pid);
     log(`API at ${url} (pid ${server.pid}); ${LABELERS} labelers for ${SECONDS} s`);
 
     // ------------------------------------------------------------------ the labelers
@@ -236,6 +240,9 @@ async function main(): Promise<void> {
     await Promise.all(Array.from({ length: LABELERS }, (_, i) => labeler(i)));
     const wallS = (Date.now() - t0) / 1000;
     const cpuAfter = treeCpuSeconds(server.pid);
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    const pgCpu = (treeCpuSeconds(pg.process.pid) ?? 0) - (pgCpuBefore ?? 0);
+    const temporalCpu = (treeCpuSeconds(temporal.process.pid) ?? 0) - (temporalCpuBefore ?? 0);
 
     // ------------------------------------------------------------------ what the database holds
     const rows = await db.$queryRaw<{ taskId: string; labelerId: string }[]>`
@@ -294,6 +301,9 @@ async function main(): Promise<void> {
       server_submit_p99_ms: percentile(serverMs.submit, 0.99),
       api_cpu_s: cpuBefore !== null && cpuAfter !== null ? Math.round((cpuAfter - cpuBefore) * 10) / 10 : null,
       api_cpu_ms_per_pair: cpuBefore !== null && cpuAfter !== null && accepted.size > 0 ? Math.round(((cpuAfter - cpuBefore) * 1000 * 10) / accepted.size) / 10 : null,
+      postgres_cpu_s: Math.round(pgCpu * 10) / 10,
+      temporal_cpu_s: Math.round(temporalCpu * 10) / 10,
+      clients_cpu_s: Math.round((clientCpu.user + clientCpu.system) / 1e5) / 10,
       cores: os.cpus().length,
       load_avg_1m: [Math.round(loadBefore * 10) / 10, Math.round(os.loadavg()[0] * 10) / 10],
       setup_s: Math.round((t0 - started) / 100) / 10,
