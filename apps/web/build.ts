@@ -56,13 +56,10 @@ export function webSourceHash(): string {
     h.update(`${path.relative(WEB_DIR, file)}\n`);
     h.update(fs.readFileSync(file));
   }
-  for (const lib of ['preact', 'chart.js', 'esbuild']) {
-    try {
-      h.update(`${lib}@${(require(`${lib}/package.json`) as { version: string }).version}\n`);
-    } catch {
-      h.update(`${lib}@missing\n`);
-    }
-  }
+  // The versions the project pins (package.json), not what happens to be installed: an image that pruned its dev
+  // dependencies after building still counts its bundle as fresh.
+  const pkg = JSON.parse(fs.readFileSync(path.join(WEB_DIR, '..', '..', 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+  for (const lib of ['preact', 'chart.js', 'esbuild']) h.update(`${lib}@${pkg.dependencies?.[lib] ?? pkg.devDependencies?.[lib] ?? 'unpinned'}\n`);
   return h.digest('hex');
 }
 
