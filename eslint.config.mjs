@@ -7,7 +7,7 @@ const nodeBuiltins = ['fs', 'path', 'os', 'crypto', 'child_process', 'http', 'ht
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.hone/**', 'lib/db/generated/**', 'apps/web/dist/**', 'coverage/**', '**/*.js', '**/*.mjs'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.base],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {

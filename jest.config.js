@@ -14,7 +14,7 @@ const common = {
 };
 
 /**
- * Two projects so that engine tests (pure computation) never wait for services, while every other test gets the
+ * Three projects so that engine tests and the web UI's unit tests (pure computation) never wait for services, while every other test gets the
  * shared embedded Postgres, Temporal dev server and S3 server of test/global-setup.ts. Jest runs a project's
  * global setup only when at least one of its test files is selected.
  * @type {import('jest').Config}
@@ -25,11 +25,13 @@ module.exports = {
   maxWorkers: 2,
   projects: [
     { ...common, displayName: 'engine', testMatch: ['<rootDir>/engine/**/*.test.ts'] },
+    // The web UI's pure logic (ranking model, formatting, API client): no services, no browser.
+    { ...common, displayName: 'web', testEnvironment: 'node', testMatch: ['<rootDir>/apps/web/src/**/*.test.ts'] },
     {
       ...common,
       displayName: 'platform',
       testMatch: ['<rootDir>/**/*.test.ts'],
-      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '<rootDir>/engine/'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '<rootDir>/engine/', '<rootDir>/apps/web/src/'],
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },

@@ -7,6 +7,7 @@ import { jsonResponse } from './http/json';
 import { defineRoute, mountRoutes, type RouteSpec } from './http/route';
 import { silentLogger } from './logger';
 import { openApiDocument } from './openapi';
+import { PrincipalCache } from './http/principal-cache';
 import { RankingSignaler } from './ranking-signaler';
 import type { ResolvedDeps } from './resolved-deps';
 import { artifactRoutes } from './routes/artifact-routes';
@@ -16,6 +17,8 @@ import { labelerRoutes } from './routes/labeler-routes';
 import { labelingRoutes } from './routes/labeling-routes';
 import { healthRoute } from './routes/system-routes';
 import { DEFAULT_SERVER_CONFIG, type ServerDeps } from './server-deps';
+import { WEB_DIST_DIR } from '../web/build';
+import { mountWebUi } from './web/web-ui-routes';
 
 const VERSION: string = (require('../../package.json') as { version: string }).version;
 
@@ -53,12 +56,12 @@ export function apiRoutes(): RouteSpec[] {
 /**
  * The hone HTTP API as a Hono app (`app.fetch` for a server, `app.request()` in tests). Routes are under /api/v1;
  * errors are JSON `{ error: { code, message, details? } }` with the status of their code; every request gets an
- * `x-request-id` and one log line without secrets.
+ * `x-request-id` and one log line without secrets. The built web UI is served at `/` (labelers) and `/admin`.
  */
 export function createApp(input: ServerDeps): HoneApp {
   const config = { ...DEFAULT_SERVER_CONFIG, ...input.config };
   const logger = input.logger ?? silentLogger;
-  const deps: ResolvedDeps = { db: input.db, temporalClient: input.temporalClient, artifacts: input.artifacts, config, logger, signaler: new RankingSignaler(input.temporalClient, logger, config.signalTimeoutMs) };
+  const deps: ResolvedDeps = { db: input.db, temporalClient: input.temporalClient, artifacts: input.artifacts, config, logger, signaler: new RankingSignaler(input.temporalClient, logger, config.signalTimeoutMs, config.signalMinIntervalMs), principals: new PrincipalCache(input.db, config.principalCacheMs) };
   const routes = apiRoutes();
   const app = new Hono<AppEnv>();
   let inFlight = 0;
@@ -78,6 +81,7 @@ export function createApp(input: ServerDeps): HoneApp {
     }
   });
   mountRoutes(app, routes, deps);
+  if (config.webDistDir !== null) mountWebUi(app, config.webDistDir ?? WEB_DIST_DIR);
   app.notFound((c) => errorResponse(new AppError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}; see /api/v1/openapi.json`), logger, c.get('requestId') ?? ''));
   app.onError((e, c) => errorResponse(e, logger, c.get('requestId') ?? ''));
 

@@ -14,6 +14,13 @@ import { AppError } from '../../lib/errors';
 import { createJsonLogger } from './logger';
 import { startServer } from './start-server';
 
+/** HONE_TEMPORAL_UI_URL (default: the embedded dev server's UI, http://127.0.0.1:8233), for links from the admin view. */
+function temporalUiUrl(): string {
+  const v = process.env.HONE_TEMPORAL_UI_URL?.trim() || 'http://127.0.0.1:8233';
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(v)) throw new AppError('CONFIG_INVALID', `HONE_TEMPORAL_UI_URL must be an http(s):// URL (got ${JSON.stringify(v)})`, { variable: 'HONE_TEMPORAL_UI_URL' });
+  return v.replace(/\/$/, '');
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createJsonLogger({ level: (process.env.HONE_LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info' });
@@ -26,7 +33,7 @@ async function main(): Promise<void> {
     const admin = await ensureAdminToken(db, config.dataDir);
     logger.info(admin.created ? 'admin token written' : 'admin token present', { path: admin.path });
     const server = await startServer({
-      deps: { db, temporalClient: new Client({ connection, namespace: config.temporal.namespace }), artifacts: createArtifactStore(config.artifacts), config: { temporalNamespace: config.temporal.namespace, temporalUiUrl: process.env.HONE_TEMPORAL_UI_URL || undefined }, logger },
+      deps: { db, databaseUrl: config.databaseUrl, temporalClient: new Client({ connection, namespace: config.temporal.namespace }), artifacts: createArtifactStore(config.artifacts), config: { temporalNamespace: config.temporal.namespace, temporalUiUrl: temporalUiUrl() }, logger },
       port: config.api.port,
       host: config.api.host,
     });

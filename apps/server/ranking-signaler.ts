@@ -9,14 +9,17 @@ interface Pending {
 
 /**
  * Sends `rankingSubmittedSignal` to experiment workflows after rankings commit, coalescing bursts: at most one
- * signal per workflow is in flight, and whatever arrives meanwhile is merged into one follow-up carrying the
- * highest count (counts are absolute, so nothing is lost by merging). Failures are logged and dropped — the
+ * signal per workflow is in flight, whatever arrives meanwhile is merged into one follow-up carrying the highest
+ * count (counts are absolute, so nothing is lost by merging), and follow-ups start at least `minIntervalMs` apart
+ * (a busy round then costs the workflow a few history events a second, not one per ranking). Failures are logged and dropped — the
  * ranking is already stored and the workflow re-reads counts from the database — so a signal can never fail a
  * request.
  */
 export class RankingSignaler {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, Pending>();
+  /** When the last signal to each workflow started (ms, performance clock). */
+  private readonly lastStart = new Map<string, number>();
   /** Counters for tests and metrics. */
   readonly stats = { requested: 0, sent: 0, failed: 0, coalesced: 0 };
 
@@ -24,6 +27,8 @@ export class RankingSignaler {
     private readonly client: Client,
     private readonly logger: Logger,
     private readonly timeoutMs: number,
+    /** Least time between the starts of two signals to one workflow (0 = back to back). */
+    private readonly minIntervalMs = 0,
   ) {}
 
   /** Queues a signal with the round's absolute completed-task count; returns at once. */
@@ -47,8 +52,14 @@ export class RankingSignaler {
   private pump(workflowId: string): void {
     const next = this.pending.get(workflowId);
     if (!next) return;
-    this.pending.delete(workflowId);
-    const run = this.send(workflowId, next).finally(() => {
+    const start = (s: Pending) => {
+      this.pending.delete(workflowId);
+      this.lastStart.set(workflowId, performance.now());
+      return this.send(workflowId, s);
+    };
+    const wait = this.minIntervalMs - (performance.now() - (this.lastStart.get(workflowId) ?? -Infinity));
+    // Due now: send at once. Otherwise wait out the interval; what arrives meanwhile merges into this signal.
+    const run = (wait <= 0 ? start(next) : new Promise((r) => setTimeout(r, wait)).then(() => start(this.pending.get(workflowId) ?? next))).finally(() => {
       this.inFlight.delete(workflowId);
       this.pump(workflowId);
     });

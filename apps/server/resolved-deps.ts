@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ArtifactStore } from '../../lib/artifacts';
 import type { Db } from '../../lib/db';
+import type { PrincipalCache } from './http/principal-cache';
 import type { Logger } from './logger';
 import type { RankingSignaler } from './ranking-signaler';
 import type { ServerConfig } from './server-deps';
@@ -13,4 +14,6 @@ export interface ResolvedDeps {
   config: ServerConfig;
   logger: Logger;
   signaler: RankingSignaler;
+  /** Token → principal, cached while the auth-change listener runs (see principal-cache.ts). */
+  principals: PrincipalCache;
 }

@@ -35,6 +35,12 @@ export const metricsQuery = z.strictObject({
 });
 export const auditQuery = z.strictObject({ afterId: z.string().regex(/^\d{1,18}$/, { error: 'must be an event id' }).optional(), limit: intString('limit').optional() });
 export const nextTaskQuery = z.strictObject({ experimentId: idSchema.optional() });
+export const submitQuery = z.strictObject({
+  /** `true`: after storing, claim the caller's next task and return it in the same response (saves a round trip). */
+  next: z.enum(['true', 'false']).optional(),
+  /** With `next`: only tasks of this experiment. */
+  experimentId: idSchema.optional(),
+});
 export const labelersQuery = z.strictObject({ experimentId: idSchema.optional() });
 export const emptyQuery = z.strictObject({});
 
@@ -139,7 +145,17 @@ const rankingSchema = z.object({
   submittedAt: dt,
 });
 const countsSchema = z.object({ taskCount: z.int(), completedTasks: z.int(), rankings: z.int(), quorum: z.int() });
-export const submitResponse = z.object({ ranking: rankingSchema, replayed: z.boolean(), roundIndex: z.int(), taskCompleted: z.boolean(), counts: countsSchema });
+export const submitResponse = z.object({
+  ranking: rankingSchema,
+  replayed: z.boolean(),
+  roundIndex: z.int(),
+  taskCompleted: z.boolean(),
+  counts: countsSchema,
+  next: z
+    .object({ task: labelingTaskSchema.nullable(), error: z.object({ code: z.string(), message: z.string() }).optional() })
+    .optional()
+    .describe('with ?next=true: the next task (as GET /labeling/next answers), or null; `error` if claiming it failed — the ranking is stored regardless'),
+});
 
 export const progressSchema = z.object({
   round: roundSchema,

@@ -16,9 +16,24 @@ export interface ServerConfig {
   updateTimeoutMs: number;
   /** How long one ranking signal may take before it is given up (the workflow resyncs from the database). */
   signalTimeoutMs: number;
+  /**
+   * Least time between two ranking signals to one workflow, ms: submissions in between are merged into the next
+   * signal (absolute counts), so a busy round adds a few history events a second instead of one per ranking.
+   */
+  signalMinIntervalMs: number;
   /** Link target for the Temporal Web UI (`<url>/namespaces/<ns>/workflows/<id>`), if there is one. */
   temporalUiUrl?: string;
   temporalNamespace: string;
+  /**
+   * Folder of the built web UI (apps/web/dist), served at `/` and `/admin`; null serves no UI (API only).
+   * Default: the repository's apps/web/dist.
+   */
+  webDistDir?: string | null;
+  /**
+   * How long a token's principal may be served from memory, ms (0 = look every token up). Effective only while the
+   * auth-change listener runs, which needs {@link ServerDeps.databaseUrl}.
+   */
+  principalCacheMs: number;
   /** Operational timings passed to new workflows (tests shorten them). */
   workflowTuning?: Partial<ExperimentTuning>;
 }
@@ -29,6 +44,8 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   statusQueryTimeoutMs: 3_000,
   updateTimeoutMs: 15_000,
   signalTimeoutMs: 5_000,
+  signalMinIntervalMs: 250,
+  principalCacheMs: 5_000,
   temporalNamespace: 'default',
 };
 
@@ -39,4 +56,9 @@ export interface ServerDeps {
   artifacts: ArtifactStore;
   config?: Partial<ServerConfig>;
   logger?: Logger;
+  /**
+   * The database's URL, for a LISTEN connection of its own: with it, startServer caches token lookups and drops a
+   * labeler's entries the moment their grants change (any writer: triggers NOTIFY). Without it nothing is cached.
+   */
+  databaseUrl?: string;
 }

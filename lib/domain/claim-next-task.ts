@@ -1,11 +1,9 @@
-import { recordAudit } from '../audit';
-import { Prisma, type Db } from '../db';
+import type { Db } from '../db';
 import { AppError } from '../errors';
-import { runTransaction } from './internal/run-transaction';
+import { isTransientTransactionError } from './internal/pg-error';
 import { uuidV7 } from './internal/uuid-v7';
-import { tryLockRoundShared } from './internal/round-lock';
-import { scopedExperimentIds, sqlInIds, type ExperimentScope } from './internal/scope-filter';
-import { labelingTaskView, type LabelingTaskView } from './labeling-task-view';
+import { scopedExperimentIds, type ExperimentScope } from './internal/scope-filter';
+import { taskViewFromJson, type LabelingTaskView, type TaskViewJson } from './labeling-task-view';
 import { releaseExpiredAssignments } from './release-expired-assignments';
 
 export interface ClaimNextTaskInput {
@@ -39,56 +37,34 @@ export interface ClaimedTask extends LabelingTaskView {
 export async function claimNextTask(db: Db, input: ClaimNextTaskInput): Promise<ClaimedTask | null> {
   const now = input.now ?? new Date();
   const ids = scopedExperimentIds(input.scope, input.experimentId);
-  await releaseExpiredAssignments(db, { now, limit: 100 });
-  return runTransaction(db, async (tx) => {
-    // Serialises one labeler's claims (two browser tabs), so the "not seen before" check below cannot race.
-    const me = await tx.$queryRaw<{ disabled: boolean }[]>`SELECT "disabled" FROM "Labeler" WHERE "id" = ${input.labelerId} FOR UPDATE`;
-    if (me.length === 0) throw new AppError('NOT_FOUND', `labeler ${input.labelerId} not found`, { labelerId: input.labelerId });
-    if (me[0].disabled) throw new AppError('FORBIDDEN', `labeler ${input.labelerId} is disabled`, { labelerId: input.labelerId });
-
-    const held = await tx.$queryRaw<{ id: string }[]>`
-      SELECT a."id" FROM "TaskAssignment" a
-      JOIN "RankingTask" t ON t."id" = a."taskId" JOIN "Round" r ON r."id" = t."roundId"
-      WHERE a."labelerId" = ${input.labelerId} AND a."status" = 'active' AND a."expiresAt" > ${now}
-        AND t."status" = 'open' AND r."status" IN ('open', 'paused') ${sqlInIds(Prisma.sql`r."experimentId"`, ids)}
-      ORDER BY a."assignedAt" LIMIT 1`;
-    if (held.length > 0) return { ...(await labelingTaskView(tx, held[0].id)), resumed: true };
-
-    const rounds = await tx.$queryRaw<{ id: string; assignmentTtlMs: number; experimentId: string; index: number }[]>`
-      SELECT r."id", r."assignmentTtlMs", r."experimentId", r."index" FROM "Round" r
-      WHERE r."status" = 'open' AND (r."deadline" IS NULL OR r."deadline" > ${now}) ${sqlInIds(Prisma.sql`r."experimentId"`, ids)}
-      ORDER BY r."openedAt", r."id"`;
-    for (const round of rounds) {
-      if (!(await tryLockRoundShared(tx, round.id))) continue; // being closed right now
-      // Re-read under the lock: a close that committed meanwhile is visible to this new statement.
-      const fresh = await tx.$queryRaw<{ status: string }[]>`SELECT "status"::text AS status FROM "Round" WHERE "id" = ${round.id}`;
-      if (fresh[0]?.status !== 'open') continue;
-      const picked = await tx.$queryRaw<{ id: string }[]>`
-        SELECT t."id" FROM "RankingTask" t
-        WHERE t."roundId" = ${round.id} AND t."status" = 'open' AND t."assignedLabels" < t."requiredLabels"
-          AND NOT EXISTS (SELECT 1 FROM "TaskAssignment" a WHERE a."taskId" = t."id" AND a."labelerId" = ${input.labelerId})
-        ORDER BY t."position" LIMIT 1
-        FOR UPDATE SKIP LOCKED`;
-      if (picked.length === 0) continue;
-      const taskId = picked[0].id;
-      const assignmentId = uuidV7();
-      const expiresAt = new Date(now.getTime() + round.assignmentTtlMs);
-      // The assignment and the task's assigned count in one statement (the count is CHECKed ≤ requiredLabels).
-      await tx.$executeRaw`
-        WITH a AS (
-          INSERT INTO "TaskAssignment" ("id", "taskId", "labelerId", "status", "assignedAt", "expiresAt")
-          VALUES (${assignmentId}, ${taskId}, ${input.labelerId}, 'active', ${now}, ${expiresAt}) RETURNING "taskId"
-        )
-        UPDATE "RankingTask" SET "assignedLabels" = "assignedLabels" + 1, "updatedAt" = ${now} WHERE "id" = (SELECT "taskId" FROM a)`;
-      await recordAudit(tx, {
-        experimentId: round.experimentId,
-        actor: `labeler:${input.labelerId}`,
-        action: 'task.assigned',
-        subject: { type: 'task', id: taskId },
-        data: { assignmentId, roundIndex: round.index - 1, expiresAt: expiresAt.toISOString() },
-      });
-      return { ...(await labelingTaskView(tx, assignmentId)), resumed: false };
+  // The claim is one statement, `hone_claim_task` (migration labeling_hot_path_functions): the steps above in the
+  // same lock order, answering with the task view, in one round trip. It asks for a sweep first when any claim has
+  // expired (rare); a deadlock victim is rolled back whole and called again.
+  type Out = { outcome: 'sweep_first' | 'labeler_not_found' | 'labeler_disabled' | 'resumed' | 'claimed' | 'none'; task?: TaskViewJson };
+  let out: Out;
+  let checkExpired = true;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [row] = await db.$queryRaw<{ r: Out | string }[]>`SELECT hone_claim_task(${input.labelerId}, ${ids ?? null}::text[], ${now}::timestamptz, ${uuidV7(now.getTime())}, ${checkExpired}) AS r`;
+      out = typeof row.r === 'string' ? (JSON.parse(row.r) as Out) : row.r;
+    } catch (e) {
+      if (attempt >= 4 || !isTransientTransactionError(e)) throw e;
+      await new Promise((r) => setTimeout(r, 5 * attempt));
+      continue;
     }
-    return null;
-  });
+    if (out.outcome !== 'sweep_first') break;
+    // Expired claims go back to the pool first (up to 100, as every claim always did); then the claim proper.
+    await releaseExpiredAssignments(db, { now, limit: 100 });
+    checkExpired = false;
+  }
+  switch (out.outcome) {
+    case 'labeler_not_found':
+      throw new AppError('NOT_FOUND', `labeler ${input.labelerId} not found`, { labelerId: input.labelerId });
+    case 'labeler_disabled':
+      throw new AppError('FORBIDDEN', `labeler ${input.labelerId} is disabled`, { labelerId: input.labelerId });
+    case 'none':
+      return null;
+    default:
+      return { ...taskViewFromJson(out.task as TaskViewJson), resumed: out.outcome === 'resumed' };
+  }
 }

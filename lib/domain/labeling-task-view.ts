@@ -56,3 +56,35 @@ export async function labelingTaskView(tx: Tx | Db, assignmentId: string): Promi
     assignment: { id: assignmentId, assignedAt: v.assignedAt, expiresAt: v.expiresAt },
   };
 }
+
+/** The jsonb `hone_task_view(assignmentId)` returns (migration labeling_hot_path_functions). */
+export interface TaskViewJson {
+  assignmentId: string;
+  assignedAt: string;
+  expiresAt: string;
+  taskId: string;
+  sampleIds: string[];
+  requiredLabels: number;
+  experimentId: string;
+  roundNumber: number;
+  promptId: string;
+  promptKey: string;
+  promptText: string;
+  completions: Record<string, string> | null;
+}
+
+/** {@link LabelingTaskView} from the database function's jsonb (the same fields as {@link labelingTaskView} reads). */
+export function taskViewFromJson(v: TaskViewJson): LabelingTaskView {
+  const text = v.completions ?? {};
+  return {
+    taskId: v.taskId,
+    experimentId: v.experimentId,
+    roundIndex: roundIndexOf(v.roundNumber),
+    round: v.roundNumber,
+    k: v.sampleIds.length,
+    requiredLabels: v.requiredLabels,
+    prompt: { id: v.promptId, key: v.promptKey, text: v.promptText },
+    samples: v.sampleIds.map((id) => ({ id, text: text[id] ?? '' })),
+    assignment: { id: v.assignmentId, assignedAt: new Date(v.assignedAt), expiresAt: new Date(v.expiresAt) },
+  };
+}

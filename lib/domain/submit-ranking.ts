@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import { recordAudit } from '../audit';
-import type { Db, Prisma, Tx } from '../db';
+import type { Db } from '../db';
 import type { Ranking } from '../db/generated/client';
 import { AppError } from '../errors';
-import { canonicalJson } from './internal/canonical-json';
-import { isUniqueViolation } from './internal/pg-error';
+import { isTransientTransactionError, isUniqueViolation } from './internal/pg-error';
 import { parseInput } from './internal/parse-input';
-import { lockRoundShared } from './internal/round-lock';
-import { runTransaction } from './internal/run-transaction';
 import { idSchema, textSchema } from './internal/schemas';
-import { inScope, type ExperimentScope } from './internal/scope-filter';
+import type { ExperimentScope } from './internal/scope-filter';
+import { uuidV7 } from './internal/uuid-v7';
 import { groupedOrdering, normalizeOrdering } from './ranking-ordering';
 import { roundIndexOf } from './views';
 
@@ -99,108 +96,106 @@ export function rankingView(r: Ranking): RankingView {
  * `ranking.submitted` audit event commit in ONE transaction, and (task, labeler) is unique. A replay of the same
  * ranking returns the stored one with `replayed: true` — also after the round closed, so a client retrying after a
  * lost response learns its ranking was kept; a different ranking for the same task is a CONFLICT.
+ *
+ * The checks and writes run as one statement, `hone_submit_ranking` (migration labeling_hot_path_functions): the
+ * same steps and lock order as a multi-statement transaction, in one round trip.
  */
 export async function submitRanking(db: Db, input: SubmitRankingInput): Promise<SubmitRankingResult> {
   const args = parseInput(inputSchema, input, 'ranking');
   const now = args.now ?? new Date();
-  // One read for everything the checks need, including an earlier ranking of this task by this labeler.
-  const found = await db.$queryRaw<{ id: string; sampleIds: string[]; roundId: string; roundNumber: number; experimentId: string; workflowId: string | null; rankingId: string | null }[]>`
-    SELECT t."id", t."sampleIds", t."roundId", r."index" AS "roundNumber", r."experimentId", e."workflowId", rk."id" AS "rankingId"
-    FROM "RankingTask" t JOIN "Round" r ON r."id" = t."roundId" JOIN "Experiment" e ON e."id" = r."experimentId"
-    LEFT JOIN "Ranking" rk ON rk."taskId" = t."id" AND rk."labelerId" = ${args.labelerId}
-    WHERE t."id" = ${args.taskId}`;
-  const task = found[0];
-  if (!task) throw new AppError('NOT_FOUND', `task ${args.taskId} not found`, { taskId: args.taskId });
-  const experimentId = task.experimentId;
-  if (!inScope(args.scope as ExperimentScope | undefined, experimentId)) throw new AppError('FORBIDDEN', `your token is not scoped to experiment ${experimentId}`, { experimentId });
-  const norm = normalizeOrdering(args.ordering, task.sampleIds, task.id);
-  const content = { ordering: norm.flat, ties: norm.ties, quality: args.quality, flags: args.flags, note: args.note ?? null };
-  const base = { experimentId, workflowId: task.workflowId, roundIndex: roundIndexOf(task.roundNumber) };
-
-  const replay = async (tx: Tx | Db, existing: Ranking): Promise<SubmitRankingResult> => {
-    const stored = { ordering: existing.ordering, ties: existing.ties, quality: existing.quality, flags: existing.flags, note: existing.note };
-    if (canonicalJson(stored) !== canonicalJson(content)) {
-      throw new AppError('CONFLICT', `you already ranked task ${task.id} differently (ranking ${existing.id} at ${existing.submittedAt.toISOString()}); a submitted ranking cannot be changed`, { taskId: task.id, rankingId: existing.id });
+  // Canonical form without the task's samples (the function checks them): tie groups with their ids sorted.
+  const groups = args.ordering.map((g) => (typeof g === 'string' ? [g] : [...g].sort()));
+  const flat = groups.flat();
+  const ties = groups.filter((g) => g.length > 1);
+  const scope = args.scope === undefined || args.scope === '*' ? null : [...args.scope];
+  const note = args.note ?? null;
+  const call = () =>
+    db.$queryRaw<{ r: SubmitOutcome | string }[]>`
+      SELECT hone_submit_ranking(${args.taskId}, ${args.labelerId}, ${scope}::text[], ${flat}::text[], ${JSON.stringify(ties)}::jsonb, ${groups.length}::int,
+        ${args.quality}::int, ${JSON.stringify(args.flags)}::jsonb, ${note}::text, ${args.durationMs ?? null}::int, ${args.clientRequestId ?? null}::text,
+        ${now}::timestamptz, ${uuidV7(now.getTime())}) AS r`;
+  let out: SubmitOutcome;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const [row] = await call();
+      out = typeof row.r === 'string' ? (JSON.parse(row.r) as SubmitOutcome) : row.r;
+      break;
+    } catch (e) {
+      // A deadlock victim or a lost unique race rolled the whole statement back: call again (at most 4 times); the
+      // second call of a lost race finds the other submission and answers replay or conflict.
+      if (attempt >= 4 || !(isTransientTransactionError(e) || isUniqueViolation(e))) throw e;
+      await new Promise((r) => setTimeout(r, 5 * attempt));
     }
-    const r = await tx.round.findUniqueOrThrow({ where: { id: task.roundId } });
-    return { ...base, ranking: rankingView(existing), replayed: true, taskCompleted: false, counts: countsOf(r) };
-  };
-
-  if (task.rankingId) return replay(db, await db.ranking.findUniqueOrThrow({ where: { id: task.rankingId } }));
-
-  try {
-    return await runTransaction(db, async (tx) => {
-      await lockRoundShared(tx, task.roundId);
-      // A new statement after the lock: it sees a close that committed while we waited.
-      const [round] = await tx.$queryRaw<{ status: string; closeReason: string | null }[]>`SELECT "status"::text AS status, "closeReason" FROM "Round" WHERE "id" = ${task.roundId}`;
-      if (round.status === 'closed') {
-        throw new AppError('INVALID_STATE', `round ${base.roundIndex} of experiment ${experimentId} is closed (${round.closeReason ?? 'closed'}); it takes no more rankings`, { roundIndex: base.roundIndex, closeReason: round.closeReason });
-      }
-      if (round.status === 'pending') throw new AppError('INVALID_STATE', `round ${base.roundIndex} of experiment ${experimentId} is not open yet`);
-      // Row lock on the assignment: a concurrent duplicate of this submission waits here, then finds it submitted.
-      const took = await tx.taskAssignment.updateMany({ where: { taskId: task.id, labelerId: args.labelerId, status: 'active' }, data: { status: 'submitted', completedAt: now } });
-      if (took.count === 0) {
-        const existing = await tx.ranking.findUnique({ where: { taskId_labelerId: { taskId: task.id, labelerId: args.labelerId } } });
-        if (existing) return replay(tx, existing);
-        const a = await tx.taskAssignment.findUnique({ where: { taskId_labelerId: { taskId: task.id, labelerId: args.labelerId } } });
-        if (!a) throw new AppError('FORBIDDEN', `task ${task.id} is not assigned to you; get a task from the next-task endpoint first`, { taskId: task.id });
-        throw new AppError(
-          'INVALID_STATE',
-          a.status === 'expired'
-            ? `your assignment of task ${task.id} expired at ${a.expiresAt.toISOString()} and the task went back to the pool`
-            : `your assignment of task ${task.id} was released (${a.status}); it takes no ranking from you`,
-          { taskId: task.id, assignmentStatus: a.status },
-        );
-      }
-      const ranking = await tx.ranking.create({
-        data: {
-          taskId: task.id,
-          labelerId: args.labelerId,
-          ordering: norm.flat,
-          ties: norm.ties,
-          quality: args.quality,
-          flags: args.flags as Prisma.InputJsonObject,
-          note: args.note ?? null,
-          durationMs: args.durationMs ?? null,
-          clientRequestId: args.clientRequestId ?? null,
-          submittedAt: now,
-        },
-      });
-      // The task's and the round's counters in one statement (lock order: task, then round).
-      const [c] = await tx.$queryRaw<{ taskCompleted: boolean; tasksTotal: number; tasksCompleted: number; rankingsReceived: number; quorum: number }[]>`
-        WITH t AS (
-          UPDATE "RankingTask" SET "completedLabels" = "completedLabels" + 1,
-            "status" = CASE WHEN "completedLabels" + 1 >= "requiredLabels" THEN 'complete'::"RankingTaskStatus" ELSE "status" END,
-            "updatedAt" = ${now}
-          WHERE "id" = ${task.id}
-          RETURNING ("completedLabels" >= "requiredLabels") AS done
-        )
-        UPDATE "Round" SET "rankingsReceived" = "rankingsReceived" + 1,
-          "tasksCompleted" = "tasksCompleted" + (SELECT CASE WHEN done THEN 1 ELSE 0 END FROM t),
-          "updatedAt" = ${now}
-        WHERE "id" = ${task.roundId}
-        RETURNING (SELECT done FROM t) AS "taskCompleted", "tasksTotal", "tasksCompleted", "rankingsReceived", "quorum"`;
-      const taskCompleted = c.taskCompleted;
-      const r = c;
-      await recordAudit(tx, {
-        experimentId,
-        actor: `labeler:${args.labelerId}`,
-        action: 'ranking.submitted',
-        subject: { type: 'ranking', id: ranking.id },
-        data: { taskId: task.id, roundIndex: base.roundIndex, k: task.sampleIds.length, quality: args.quality, ties: norm.ties.length, taskCompleted, clientRequestId: args.clientRequestId ?? null },
-      });
-      return { ...base, ranking: rankingView(ranking), replayed: false, taskCompleted, counts: countsOf(r) };
-    });
-  } catch (e) {
-    // Belt and braces: if two submissions ever raced past the assignment lock, the unique index decides.
-    if (isUniqueViolation(e)) {
-      const existing = await db.ranking.findUnique({ where: { taskId_labelerId: { taskId: task.id, labelerId: args.labelerId } } });
-      if (existing) return replay(db, existing);
-    }
-    throw e;
   }
+  return submitResult(out, args.taskId, args.ordering);
 }
 
-function countsOf(r: { tasksTotal: number; tasksCompleted: number; rankingsReceived: number; quorum: number }): RoundCounts {
-  return { taskCount: r.tasksTotal, completedTasks: r.tasksCompleted, rankings: r.rankingsReceived, quorum: r.quorum };
+/** What `hone_submit_ranking` answers. */
+interface SubmitOutcome {
+  outcome: 'not_found' | 'forbidden_scope' | 'bad_ordering' | 'replay' | 'conflict' | 'round_closed' | 'round_pending' | 'not_assigned' | 'assignment_gone' | 'stored';
+  experimentId: string;
+  workflowId: string | null;
+  roundNumber: number;
+  sampleIds?: string[];
+  ranking?: RankingRow;
+  counts?: RoundCounts;
+  taskCompleted?: boolean;
+  closeReason?: string | null;
+  assignmentStatus?: string;
+  expiresAt?: string;
+}
+
+/** A Ranking row as `to_jsonb` writes it. */
+interface RankingRow {
+  id: string;
+  taskId: string;
+  labelerId: string;
+  ordering: string[];
+  ties: string[][];
+  quality: number;
+  flags: RankingView['flags'];
+  note: string | null;
+  durationMs: number | null;
+  clientRequestId: string | null;
+  submittedAt: string;
+}
+
+function rankingOf(row: RankingRow): Ranking {
+  return { ...row, submittedAt: new Date(row.submittedAt) } as Ranking;
+}
+
+/** The function's outcome as the verb's result, or the AppError it stands for (same codes and words as ever). */
+function submitResult(out: SubmitOutcome, taskId: string, ordering: SubmitRankingInput['ordering']): SubmitRankingResult {
+  const base = { experimentId: out.experimentId, workflowId: out.workflowId, roundIndex: roundIndexOf(out.roundNumber) };
+  switch (out.outcome) {
+    case 'not_found':
+      throw new AppError('NOT_FOUND', `task ${taskId} not found`, { taskId });
+    case 'forbidden_scope':
+      throw new AppError('FORBIDDEN', `your token is not scoped to experiment ${out.experimentId}`, { experimentId: out.experimentId });
+    case 'bad_ordering':
+      normalizeOrdering(ordering, out.sampleIds ?? [], taskId); // throws the precise VALIDATION_FAILED
+      throw new AppError('INTERNAL', `ordering of task ${taskId} was refused by the database but passes validation`);
+    case 'conflict': {
+      const existing = rankingOf(out.ranking as RankingRow);
+      throw new AppError('CONFLICT', `you already ranked task ${taskId} differently (ranking ${existing.id} at ${existing.submittedAt.toISOString()}); a submitted ranking cannot be changed`, { taskId, rankingId: existing.id });
+    }
+    case 'replay':
+      return { ...base, ranking: rankingView(rankingOf(out.ranking as RankingRow)), replayed: true, taskCompleted: false, counts: out.counts as RoundCounts };
+    case 'round_closed':
+      throw new AppError('INVALID_STATE', `round ${base.roundIndex} of experiment ${out.experimentId} is closed (${out.closeReason ?? 'closed'}); it takes no more rankings`, { roundIndex: base.roundIndex, closeReason: out.closeReason ?? null });
+    case 'round_pending':
+      throw new AppError('INVALID_STATE', `round ${base.roundIndex} of experiment ${out.experimentId} is not open yet`);
+    case 'not_assigned':
+      throw new AppError('FORBIDDEN', `task ${taskId} is not assigned to you; get a task from the next-task endpoint first`, { taskId });
+    case 'assignment_gone':
+      throw new AppError(
+        'INVALID_STATE',
+        out.assignmentStatus === 'expired'
+          ? `your assignment of task ${taskId} expired at ${new Date(out.expiresAt as string).toISOString()} and the task went back to the pool`
+          : `your assignment of task ${taskId} was released (${out.assignmentStatus}); it takes no ranking from you`,
+        { taskId, assignmentStatus: out.assignmentStatus },
+      );
+    case 'stored':
+      return { ...base, ranking: rankingView(rankingOf(out.ranking as RankingRow)), replayed: false, taskCompleted: out.taskCompleted === true, counts: out.counts as RoundCounts };
+  }
 }

@@ -87,7 +87,7 @@ export function mountRoutes(app: Hono<AppEnv>, routes: readonly RouteSpec[], dep
     app.on(route.method.toUpperCase(), honoPath(route.path), limiter, async (c) => {
       let principal: Principal | undefined;
       if (route.access !== 'public') {
-        principal = await authenticateRequest(c, deps.db);
+        principal = await authenticateRequest(c, deps.principals);
         c.set('principal', principal);
         if (route.access === 'admin' && principal.role !== 'admin') throw new AppError('FORBIDDEN', `${route.method.toUpperCase()} ${route.path} needs an admin token`);
       }

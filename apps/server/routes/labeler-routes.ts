@@ -60,7 +60,9 @@ const disable = defineRoute({
   responses: { 200: { description: 'disabled', schema: s.labelerResponse } },
   errors: [404, 409],
   async handle({ deps, principal, params, body }) {
-    return jsonResponse(200, { labeler: await disableLabeler(deps.db, { labelerId: params.labelerId, actor: actorOf(principal), reason: body.reason }) });
+    const labeler = await disableLabeler(deps.db, { labelerId: params.labelerId, actor: actorOf(principal), reason: body.reason });
+    deps.principals.invalidateLabeler(params.labelerId); // at once here; other processes hear it through NOTIFY
+    return jsonResponse(200, { labeler });
   },
 });
 
@@ -77,7 +79,9 @@ const rotate = defineRoute({
   responses: { 200: { description: 'the new token', schema: s.labelerWithTokenSchema } },
   errors: [400, 404, 409],
   async handle({ deps, principal, params, body }) {
-    return jsonResponse(200, await rotateToken(deps.db, { labelerId: params.labelerId, actor: actorOf(principal), scopes: body.scopes }), { 'cache-control': 'no-store' });
+    const rotated = await rotateToken(deps.db, { labelerId: params.labelerId, actor: actorOf(principal), scopes: body.scopes });
+    deps.principals.invalidateLabeler(params.labelerId);
+    return jsonResponse(200, rotated, { 'cache-control': 'no-store' });
   },
 });
 
