@@ -11,7 +11,6 @@ import { exportHfFolder } from './export-hf';
 import { UnsupportedModelFolderError, importHfFolder } from './import-hf';
 
 // transformers.js is ESM-first; its CommonJS build loads under jest
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const hf = require('@huggingface/transformers') as typeof import('@huggingface/transformers');
 
 const colours = ['red', 'blue', 'green', 'pink', 'gold', 'grey'];
