@@ -5,7 +5,7 @@ import { paramShapes } from '../models/param-names';
 import { type SessionOptions, createSession, toOrt } from '../onnx/session';
 import type { HfTokenizerJson } from '../tokenizer/hf-json';
 import { Tokenizer } from '../tokenizer/tokenizer';
-import { Rng, type Seed } from '../util/rng';
+import { Rng, type RngState, type Seed } from '../util/rng';
 import { buildDecodeStepGraph, buildPrefillGraph, decodeNames, decodeStepWeights } from './decode-graph';
 import { type SelectionRule, TokenSelector } from './token-selector';
 
@@ -31,6 +31,8 @@ export interface GenerateOptions {
   seed?: Seed;
   /** One seed per prompt instead (stream `Rng.fromSeed(seeds[i])`): results independent of position too. */
   seeds?: readonly Seed[];
+  /** Explicit stream states, one per prompt (what a SamplerPool hands its workers); overrides seed and seeds. */
+  streams?: readonly RngState[];
   /** Stop when EOS is generated (default true; false lets benchmarks force maxNewTokens). */
   stopAtEos?: boolean;
   /** More token ids that end a sequence (finish reason 'stop_token'). */
@@ -173,15 +175,15 @@ export class Sampler {
 
   /** Generates one completion per prompt (text, or token ids), in prompt order. */
   async generate(prompts: readonly (string | readonly number[])[], options: GenerateOptions): Promise<Generation[]> {
-    const rule = checkOptions(options, prompts.length);
-    const rows: Row[] = prompts.map((p, index) => {
-      const prompt = typeof p === 'string' ? this.tokenizer.encode(p) : [...p];
-      if (prompt.length === 0) throw new Error(`Sampler.generate: prompt ${index} is empty`);
-      if (prompt.length > this.config.context) throw new Error(`Sampler.generate: prompt ${index} has ${prompt.length} tokens, the model's context is ${this.config.context}`);
-      for (const t of prompt) if (!(Number.isInteger(t) && t >= 0 && t < this.config.vocabSize)) throw new Error(`Sampler.generate: prompt ${index} has token ${t} outside the vocabulary`);
-      const rng = rule.greedy ? undefined : options.seeds ? Rng.fromSeed(options.seeds[index]) : Rng.fromSeed(options.seed as Seed).fork(`sequence:${index}`);
-      return { index, prompt, tokens: [], logProbs: [], rng, cut: -1 };
-    });
+    const rule = checkGenerateOptions(options, prompts.length);
+    const rows: Row[] = encodePrompts(this.tokenizer, this.config, prompts).map((prompt, index) => ({
+      index,
+      prompt,
+      tokens: [],
+      logProbs: [],
+      rng: rule.greedy ? undefined : sequenceStream(options, index),
+      cut: -1,
+    }));
     for (let i = 0; i < rows.length; i += this.batchSize) await this.runBatch(rows.slice(i, i + this.batchSize), options, rule);
     return rows.map((r) => ({
       promptTokens: r.prompt,
@@ -344,7 +346,27 @@ function writeSlots(src: Float32Array, cache: Float32Array, rows: number, seq: n
   for (let r = 0; r < rows; r++) cache.set(src.subarray(r * n, (r + 1) * n), (r * cap + slot) * hd);
 }
 
-function checkOptions(o: GenerateOptions, n: number): SelectionRule {
+/** Token ids of each prompt (text is encoded), checked against the model: non-empty, within context and vocabulary. */
+export function encodePrompts(tokenizer: Tokenizer, config: ModelConfig, prompts: readonly (string | readonly number[])[]): number[][] {
+  return prompts.map((p, index) => {
+    const prompt = typeof p === 'string' ? tokenizer.encode(p) : [...p];
+    if (prompt.length === 0) throw new Error(`Sampler.generate: prompt ${index} is empty`);
+    if (prompt.length > config.context) throw new Error(`Sampler.generate: prompt ${index} has ${prompt.length} tokens, the model's context is ${config.context}`);
+    for (const t of prompt) if (!(Number.isInteger(t) && t >= 0 && t < config.vocabSize)) throw new Error(`Sampler.generate: prompt ${index} has token ${t} outside the vocabulary`);
+    return prompt;
+  });
+}
+
+/** The random stream of prompt `index` under `options` (see GenerateOptions.seed / seeds / streams). */
+export function sequenceStream(options: GenerateOptions, index: number): Rng {
+  if (options.streams) return Rng.fromState(options.streams[index]);
+  if (options.seeds) return Rng.fromSeed(options.seeds[index]);
+  if (options.seed === undefined) throw new Error('Sampler.generate: sampling needs an explicit seed (or seeds, or greedy: true)');
+  return Rng.fromSeed(options.seed).fork(`sequence:${index}`);
+}
+
+/** Validates generate options for `n` prompts and returns the selection rule (throws naming the bad option). */
+export function checkGenerateOptions(o: GenerateOptions, n: number): SelectionRule {
   if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new Error(`Sampler.generate: maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
   const temperature = o.temperature ?? 1;
   if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new Error(`Sampler.generate: temperature must be ≥ 0, got ${temperature}`);
@@ -354,7 +376,9 @@ function checkOptions(o: GenerateOptions, n: number): SelectionRule {
   if (!(topP > 0 && topP <= 1)) throw new Error(`Sampler.generate: topP must be in (0, 1], got ${topP}`);
   const greedy = o.greedy === true || temperature === 0;
   if (!greedy) {
-    if (o.seeds) {
+    if (o.streams) {
+      if (o.streams.length !== n) throw new Error(`Sampler.generate: ${o.streams.length} streams for ${n} prompts`);
+    } else if (o.seeds) {
       if (o.seeds.length !== n) throw new Error(`Sampler.generate: ${o.seeds.length} seeds for ${n} prompts`);
     } else if (o.seed === undefined) {
       throw new Error('Sampler.generate: sampling needs an explicit seed (or seeds, or greedy: true)');
