@@ -71,11 +71,19 @@ export function tfjsGptLoss(p: Params, cfg: ModelConfig, ids: tf.Tensor2D, targe
   return picked.mean().neg() as tf.Scalar;
 }
 
+/** A tfjs GPT with an Adam optimizer whose training step can be timed one at a time. */
+export interface TfjsTrainer {
+  backend: string;
+  /** One training step; returns its wall time in ms. */
+  step(): Promise<number>;
+  dispose(): void;
+}
+
 /**
- * Times Adam training steps of the tfjs GPT on `backend` ('wasm' | 'cpu'): warm-up steps, then `steps` timed
- * ones. Returns median milliseconds per step.
+ * Sets up Adam training of the tfjs GPT on `backend` ('wasm' | 'cpu') for batch × context tokens and runs one
+ * warm-up step.
  */
-export async function timeTfjsTraining(backend: string, cfg: ModelConfig, batch: number, steps: number, warmup = 1): Promise<{ msPerStep: number; loss: number }> {
+export async function createTfjsTrainer(backend: string, cfg: ModelConfig, batch: number): Promise<TfjsTrainer> {
   if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   const ok = await tf.setBackend(backend);
   if (!ok) throw new Error(`tfjs backend ${backend} did not initialise`);
@@ -86,17 +94,22 @@ export async function timeTfjsTraining(backend: string, cfg: ModelConfig, batch:
   const ids = tf.tensor2d(Int32Array.from({ length: batch * T }, (_, i) => (i * 7) % cfg.vocabSize), [batch, T], 'int32');
   const targets = tf.tensor2d(Int32Array.from({ length: batch * T }, (_, i) => (i * 7 + 3) % cfg.vocabSize), [batch, T], 'int32');
   const oneHot = backend === 'wasm';
-  const times: number[] = [];
-  let loss = NaN;
-  for (let s = 0; s < warmup + steps; s++) {
+  const step = async (): Promise<number> => {
+    // the backend is global in tfjs: select ours before each step (benchmarks interleave backends)
+    if (tf.getBackend() !== backend) await tf.setBackend(backend);
     const t0 = performance.now();
     const l = opt.minimize(() => tfjsGptLoss(p, cfg, ids, targets, oneHot), true, Object.values(p)) as tf.Scalar;
-    loss = (await l.data())[0];
+    await l.data();
     l.dispose();
-    if (s >= warmup) times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  tf.dispose([ids, targets, ...Object.values(p)]);
-  opt.dispose();
-  return { msPerStep: times[Math.floor(times.length / 2)], loss };
+    return performance.now() - t0;
+  };
+  await step();
+  return {
+    backend,
+    step,
+    dispose: () => {
+      tf.dispose([ids, targets, ...Object.values(p)]);
+      opt.dispose();
+    },
+  };
 }

@@ -16,11 +16,16 @@
  *
  * Progress goes to stderr, one JSON line to stdout.
  *
+ * Every contender is set up and warmed first, then timed in interleaved rounds (peak MatMul, 8 hone train steps, one
+ * tfjs step, one generate of each sampler, one transformers.js generate) and the medians are compared, so that load
+ * from other processes on the shared machine hits every side alike. The tfjs cpu backend (10–20× slower than wasm)
+ * is timed once, outside the rounds.
+ *
  *   npx tsx scripts/bench-engine.ts [--vocab 512] [--ctx 64] [--dim 128] [--layers 2] [--heads 4] [--batch 16]
- *     [--steps 40] [--new-tokens 48] [--spinning 1] [--threads 2] [--tfjs-steps 3] [--skip-tfjs-cpu 0]
+ *     [--new-tokens 48] [--rounds 5] [--spinning 1] [--threads 2] [--skip-tfjs-cpu 0]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { Graph } from '../engine/autodiff/graph';
@@ -35,7 +40,7 @@ import { Sampler } from '../engine/sampling/sampler';
 import { SamplerPool } from '../engine/sampling/sampler-pool';
 import { createBuiltinTask, trainTaskTokenizer } from '../engine/task';
 import { Program, optimizerStep } from '../engine/train/train-step';
-import { timeTfjsTraining } from './bench-engine-tfjs';
+import { createTfjsTrainer } from './bench-engine-tfjs';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -68,8 +73,8 @@ async function peakMatmulFlops(threads: number, spinning: boolean): Promise<numb
   return (2 * n ** 3) / (best / 1000);
 }
 
-/** hone's full training step: one run for loss + gradients, then clipped AdamW in JS. Median ms per step. */
-async function timeHoneTraining(cfg: ModelConfig, batch: number, steps: number, threads: number, spinning: boolean): Promise<{ msPerStep: number; loss: number }> {
+/** hone's full training step: one run for loss + gradients, then clipped AdamW in JS. */
+async function createHoneTrainer(cfg: ModelConfig, batch: number, threads: number, spinning: boolean): Promise<{ step(): Promise<number>; release(): Promise<void> }> {
   const T = cfg.context;
   const cache = new SessionCache({ threads, spinning });
   const program = await Program.compile(
@@ -87,17 +92,19 @@ async function timeHoneTraining(cfg: ModelConfig, batch: number, steps: number, 
     targets: toOrt(BigInt64Array.from({ length: batch * T }, (_, i) => BigInt((i * 7 + 3) % cfg.vocabSize)), [batch, T]),
     loss_mask: toOrt(new Float32Array(batch * T).fill(1), [batch, T]),
   };
-  const times: number[] = [];
-  let loss = NaN;
-  for (let s = 0; s < steps + 3; s++) {
+  const step = async (): Promise<number> => {
     const t0 = performance.now();
     const r = await program.run(weights, feeds);
     optimizerStep(opt, weights, r.grads, { lr: 1e-3, clip: 1 });
-    if (s >= 3) times.push(performance.now() - t0);
-    loss = r.loss;
-  }
-  await cache.clear();
-  return { msPerStep: median(times), loss };
+    return performance.now() - t0;
+  };
+  for (let i = 0; i < 3; i++) await step();
+  return { step, release: () => cache.clear() };
+}
+
+interface SamplerLike {
+  generate: Sampler['generate'];
+  release(): Promise<void>;
 }
 
 async function main(): Promise<void> {
@@ -107,28 +114,25 @@ async function main(): Promise<void> {
   const threads = arg('threads', 2);
   const spinning = arg('spinning', 1) === 1;
   const newTokens = arg('new-tokens', 48);
+  const rounds = arg('rounds', 5);
   const flopsPerToken = trainFlopsPerToken(cfg);
-  const { loadavg } = await import('node:os');
   const loadBefore = loadavg()[0];
-
   log(`model ${JSON.stringify(cfg)}, batch ${batch}, ${threads} threads, spinning ${spinning}, load ${loadBefore.toFixed(2)}`);
-  const peak = await peakMatmulFlops(threads, spinning);
-  log(`peak 1024³ MatMul: ${(peak / 1e9).toFixed(1)} GFLOP/s`);
 
-  const ours = await timeHoneTraining(cfg, batch, arg('steps', 40), threads, spinning);
-  const trainTokS = (batch * cfg.context) / (ours.msPerStep / 1000);
-  log(`hone train step: ${ours.msPerStep.toFixed(1)} ms (${trainTokS.toFixed(0)} tok/s)`);
-
-  const tfjs: Record<string, { msPerStep: number; tokS: number }> = {};
-  for (const backend of arg('skip-tfjs-cpu', 0) === 1 ? ['wasm'] : ['wasm', 'cpu']) {
-    log(`tfjs ${backend}: timing (slow)…`);
-    const r = await timeTfjsTraining(backend, cfg, batch, backend === 'cpu' ? 1 : arg('tfjs-steps', 3), 1);
-    tfjs[backend] = { msPerStep: r.msPerStep, tokS: (batch * cfg.context) / (r.msPerStep / 1000) };
-    log(`tfjs ${backend}: ${r.msPerStep.toFixed(0)} ms/step (${tfjs[backend].tokS.toFixed(0)} tok/s)`);
+  // --- set up every contender once ---
+  const honeTrainer = await createHoneTrainer(cfg, batch, threads, spinning);
+  const tfjs = await createTfjsTrainer('wasm', cfg, batch);
+  const tfjsTokS: Record<string, number> = {};
+  if (arg('skip-tfjs-cpu', 0) !== 1) {
+    // the pure-JS backend is 10–20× slower than wasm here: one timed step, not interleaved
+    log('tfjs cpu: one step (slow)…');
+    const cpu = await createTfjsTrainer('cpu', cfg, batch);
+    tfjsTokS.cpu = (batch * cfg.context) / ((await cpu.step()) / 1000);
+    cpu.dispose();
+    log(`tfjs cpu: ${tfjsTokS.cpu.toFixed(0)} tok/s`);
   }
-  const [tfjsBackend, tfjsBest] = Object.entries(tfjs).sort((a, b) => b[1].tokS - a[1].tokS)[0];
 
-  // sampling: the same weights and tokenizer in both; 16 copies of one task prompt so no padding differs
+  // sampling: the same weights and tokenizer everywhere; 16 copies of one task prompt so no padding differs
   const task = createBuiltinTask();
   const tokenizer = trainTaskTokenizer(task, { vocabSize: cfg.vocabSize });
   const bundle = { config: cfg, tokenizer: tokenizer.toJSON(), weights: initGptWeights(cfg, 2) };
@@ -136,68 +140,77 @@ async function main(): Promise<void> {
   const promptLen = tokenizer.encode(prompt).length;
   const maxNew = Math.min(newTokens, cfg.context - promptLen);
   const prompts = Array.from({ length: batch }, () => prompt);
-  // three ways to run hone's sampler, timed in interleaved rounds so that load from other processes hits all alike
-  const variants: [string, { generate: Sampler['generate']; release(): Promise<void> }][] = [
+  const samplers: [string, SamplerLike][] = [
     ['in-process, 1 thread', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch })],
     [`in-process, ${threads} threads`, await Sampler.create(bundle, { session: { threads, spinning }, batchSize: batch })],
     ['SamplerPool, 2 workers', await SamplerPool.create(bundle, { workers: 2, session: { threads: 1, spinning }, batchSize: batch })],
   ];
-  const sampleRuns = new Map<string, number[]>(variants.map(([name]) => [name, []]));
-  for (let r = 0; r < 7; r++) {
-    for (const [name, s] of variants) {
-      const s0 = performance.now();
-      const gens = await s.generate(prompts, { maxNewTokens: maxNew, seed: r, stopAtEos: false });
-      const ms = performance.now() - s0;
-      if (gens.some((g) => g.tokens.length !== maxNew)) throw new Error('bench: a sequence stopped early');
-      if (r >= 1) sampleRuns.get(name)?.push(ms);
-    }
-  }
-  for (const [, s] of variants) await s.release();
-  const sampleVariants = Object.fromEntries([...sampleRuns].map(([name, ms]) => [name, Math.round((batch * maxNew) / (median(ms) / 1000))]));
-  const [sampleVariant, sampleTokS] = Object.entries(sampleVariants).sort((a, b) => b[1] - a[1])[0];
-  log(`hone sampler: ${JSON.stringify(sampleVariants)} new tok/s (batch ${batch}, prompt ${promptLen} tokens, ${maxNew} new)`);
-
   const dir = await mkdtemp(join(tmpdir(), 'hone-bench-'));
-  let hfTokS = NaN;
-  try {
-    await exportHfFolder(bundle, join(dir, 'model'));
-    const hf = await import('@huggingface/transformers');
-    hf.env.allowRemoteModels = false;
-    hf.env.allowLocalModels = true;
-    hf.env.localModelPath = `${dir}/`;
-    const hfTok = await hf.AutoTokenizer.from_pretrained('model');
-    const model = await hf.AutoModelForCausalLM.from_pretrained('model', { dtype: 'fp32', device: 'cpu' });
-    const enc = hfTok(prompts, { padding: true });
-    const hfRuns: number[] = [];
-    for (let r = 0; r < 3; r++) {
+  await exportHfFolder(bundle, join(dir, 'model'));
+  const hf = await import('@huggingface/transformers');
+  hf.env.allowRemoteModels = false;
+  hf.env.allowLocalModels = true;
+  hf.env.localModelPath = `${dir}/`;
+  const hfTok = await hf.AutoTokenizer.from_pretrained('model');
+  const hfModel = await hf.AutoModelForCausalLM.from_pretrained('model', { dtype: 'fp32', device: 'cpu' });
+  const enc = hfTok(prompts, { padding: true });
+  const hfGenerate = async (): Promise<number> => {
+    const s0 = performance.now();
+    const out = (await hfModel.generate({ ...enc, max_new_tokens: maxNew, min_new_tokens: maxNew, do_sample: true, top_k: 0, temperature: 1 })) as { dims: number[] };
+    if (out.dims[1] !== promptLen + maxNew) throw new Error(`bench: transformers.js returned ${out.dims[1]} tokens per row`);
+    return performance.now() - s0;
+  };
+  await hfGenerate();
+  for (const [, s] of samplers) await s.generate(prompts, { maxNewTokens: maxNew, seed: 0, stopAtEos: false });
+
+  // --- interleaved rounds: load from other processes hits every contender alike ---
+  const times = new Map<string, number[]>();
+  const push = (k: string, v: number): void => void times.set(k, [...(times.get(k) ?? []), v]);
+  let peak = 0;
+  for (let r = 0; r < rounds; r++) {
+    peak = Math.max(peak, await peakMatmulFlops(threads, spinning));
+    for (let i = 0; i < 8; i++) push('hone-train', await honeTrainer.step());
+    push('tfjs-wasm', await tfjs.step());
+    for (const [name, s] of samplers) {
       const s0 = performance.now();
-      const out = (await model.generate({ ...enc, max_new_tokens: maxNew, min_new_tokens: maxNew, do_sample: true, top_k: 0, temperature: 1 })) as { dims: number[] };
-      const ms = performance.now() - s0;
-      if (out.dims[1] !== promptLen + maxNew) throw new Error(`bench: transformers.js returned ${out.dims[1]} tokens per row`);
-      if (r >= 1) hfRuns.push(ms);
+      const gens = await s.generate(prompts, { maxNewTokens: maxNew, seed: r + 1, stopAtEos: false });
+      if (gens.some((g) => g.tokens.length !== maxNew)) throw new Error('bench: a sequence stopped early');
+      push(name, performance.now() - s0);
     }
-    await model.dispose();
-    hfTokS = (batch * maxNew) / (median(hfRuns) / 1000);
-    log(`transformers.js generate: ${hfTokS.toFixed(0)} new tok/s`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    push('transformers.js', await hfGenerate());
+    log(`round ${r + 1}/${rounds}: load ${loadavg()[0].toFixed(2)}`);
   }
+  await honeTrainer.release();
+  tfjs.dispose();
+  for (const [, s] of samplers) await s.release();
+  await hfModel.dispose();
+  await rm(dir, { recursive: true, force: true });
+
+  const ms = (k: string): number => median(times.get(k) as number[]);
+  const trainMs = ms('hone-train');
+  const trainTokS = (batch * cfg.context) / (trainMs / 1000);
+  tfjsTokS.wasm = (batch * cfg.context) / (ms('tfjs-wasm') / 1000);
+  const [tfjsBackend, tfjsBest] = Object.entries(tfjsTokS).sort((a, b) => b[1] - a[1])[0];
+  const sampleVariants = Object.fromEntries(samplers.map(([name]) => [name, Math.round((batch * maxNew) / (ms(name) / 1000))]));
+  const [sampleVariant, sampleTokS] = Object.entries(sampleVariants).sort((a, b) => b[1] - a[1])[0];
+  const hfTokS = (batch * maxNew) / (ms('transformers.js') / 1000);
+  log(`hone train ${trainMs.toFixed(1)} ms/step, tfjs ${JSON.stringify(tfjsTokS)} tok/s, samplers ${JSON.stringify(sampleVariants)}, transformers.js ${hfTokS.toFixed(0)} tok/s, peak ${(peak / 1e9).toFixed(0)} GFLOP/s`);
 
   const trainFlops = trainTokS * flopsPerToken;
   const r3 = (x: number): number => Math.round(x * 1000) / 1000;
   const out = {
     train_tok_s: Math.round(trainTokS),
-    tfjs_train_tok_s: Math.round(tfjsBest.tokS),
-    train_speedup_vs_tfjs: r3(trainTokS / tfjsBest.tokS),
-    sample_tok_s: Math.round(sampleTokS),
+    tfjs_train_tok_s: Math.round(tfjsBest),
+    train_speedup_vs_tfjs: r3(trainTokS / tfjsBest),
+    sample_tok_s: sampleTokS,
     transformersjs_sample_tok_s: Math.round(hfTokS),
     sample_speedup_vs_transformersjs: r3(sampleTokS / hfTokS),
     train_flops_per_s: Math.round(trainFlops),
     peak_matmul_flops_per_s: Math.round(peak),
     flop_utilization: r3(trainFlops / peak),
     tfjs_backend: tfjsBackend,
-    tfjs_backends_tok_s: Object.fromEntries(Object.entries(tfjs).map(([k, v]) => [k, Math.round(v.tokS)])),
-    train_ms_per_step: r3(ours.msPerStep),
+    tfjs_backends_tok_s: Object.fromEntries(Object.entries(tfjsTokS).map(([k, v]) => [k, Math.round(v)])),
+    train_ms_per_step: r3(trainMs),
     train_flops_per_token: flopsPerToken,
     model: cfg,
     batch,
@@ -205,6 +218,7 @@ async function main(): Promise<void> {
     sample: { prompt_tokens: promptLen, new_tokens: maxNew, hone_variant: sampleVariant, hone_variants_tok_s: sampleVariants, transformersjs_api: 'AutoModelForCausalLM.generate (do_sample, top_k 0)' },
     threads,
     spinning,
+    rounds,
     load_avg_1m: [r3(loadBefore), r3(loadavg()[0])],
     wall_s: Math.round((performance.now() - t0) / 100) / 10,
   };
