@@ -144,6 +144,7 @@ async function main(): Promise<void> {
     ['in-process, 1 thread', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch })],
     [`in-process, ${threads} threads`, await Sampler.create(bundle, { session: { threads, spinning }, batchSize: batch })],
     ['SamplerPool, 2 workers', await SamplerPool.create(bundle, { workers: 2, session: { threads: 1, spinning }, batchSize: batch })],
+    ['in-process, 1 thread, weights as inputs', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch, weightsMode: 'inputs' })],
   ];
   const dir = await mkdtemp(join(tmpdir(), 'hone-bench-'));
   await exportHfFolder(bundle, join(dir, 'model'));
@@ -180,6 +181,17 @@ async function main(): Promise<void> {
     push('transformers.js', await hfGenerate());
     log(`round ${r + 1}/${rounds}: load ${loadavg()[0].toFixed(2)}`);
   }
+  // what a weight update costs the sampler: rebuilding both sessions, or copying the weights
+  const rebuildMs: Record<string, number> = {};
+  for (const [name, i] of [['initializers', 0], ['inputs', 3]] as const) {
+    const s = samplers[i][1] as Sampler;
+    const runs: number[] = [];
+    for (let k = 0; k < 3; k++) {
+      await s.setWeights(bundle.weights);
+      runs.push(s.lastBuildMs);
+    }
+    rebuildMs[name] = Math.round(median(runs) * 10) / 10;
+  }
   await honeTrainer.release();
   tfjs.dispose();
   for (const [, s] of samplers) await s.release();
@@ -215,7 +227,7 @@ async function main(): Promise<void> {
     model: cfg,
     batch,
     train_seq: cfg.context,
-    sample: { prompt_tokens: promptLen, new_tokens: maxNew, hone_variant: sampleVariant, hone_variants_tok_s: sampleVariants, transformersjs_api: 'AutoModelForCausalLM.generate (do_sample, top_k 0)' },
+    sample: { prompt_tokens: promptLen, new_tokens: maxNew, hone_variant: sampleVariant, hone_variants_tok_s: sampleVariants, set_weights_ms: rebuildMs, transformersjs_api: 'AutoModelForCausalLM.generate (do_sample, top_k 0)' },
     threads,
     spinning,
     rounds,
