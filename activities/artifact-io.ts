@@ -51,10 +51,18 @@ function rowToStored(row: { id: string; key: string; kind: string; uri: string; 
   return { id: row.id, key: row.key, kind: row.kind, uri: row.uri, sha256: row.sha256, bytes: Number(row.bytes), summary: (md.summary as Record<string, unknown>) ?? {} };
 }
 
-/** The artifact registered under `key`, if any (a step that completed before, whose result was lost). */
+/**
+ * The artifact registered under `key`, if any (a step that completed before, whose result was lost). Its summary
+ * is read from the store, where it is kept as exact JSON text: a JSON column does not give every float back
+ * bit-for-bit, and a retry must return exactly what the first attempt returned.
+ */
 export async function findArtifactByKey(deps: ResolvedActivityDeps, key: string): Promise<StoredArtifact | undefined> {
   const row = await deps.db.artifact.findUnique({ where: { key } });
-  return row ? rowToStored(row) : undefined;
+  if (!row) return undefined;
+  const stored = rowToStored(row);
+  const text = (await deps.artifacts.head(row.uri))?.metadata[SUMMARY_META];
+  if (text) stored.summary = JSON.parse(text) as Record<string, unknown>;
+  return stored;
 }
 
 /**
