@@ -40,7 +40,10 @@ function installRuntime(logger: ActivityLogger, level: WorkerSettings['logLevel'
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdkLevel = level === 'debug' ? 'DEBUG' : level === 'info' ? 'INFO' : level === 'warn' ? 'WARN' : 'ERROR';
+  // Expected for a worker that serves one side of a queue pair; not worth a warning on every start.
+  const routine = /No Nexus services registered|No workflows registered|No activities registered/;
   const forward = (e: LogEntry) => {
+    if (routine.test(e.message)) return;
     const f = { ...(e.meta ?? {}), source: 'temporal-sdk' };
     if (e.level === 'ERROR') logger.error(e.message, f);
     else if (e.level === 'WARN') logger.warn(e.message, f);

@@ -88,7 +88,7 @@ export async function demoCommand(ctx: CliContext, argv: string[]): Promise<numb
 
     let status: ExperimentRow['status'] = launched.experiment.status;
     const isDone = async () => FINISHED.has((status = (await api.get<ExperimentDetail>(`/api/v1/experiments/${id}`)).experiment.status));
-    const labeling = runSimulatedLabelers({ api, experimentId: id, labelers, noise, seed: detail0.experiment.seed, signal: stop.signal, isDone, pollMs: values['poll-ms'] ? positiveInt(values['poll-ms'], '--poll-ms') : 500, onEvent: labelerEventPrinter(say) });
+    const labeling = runSimulatedLabelers({ api, experimentId: id, labelers, noise, seed: detail0.experiment.seed, signal: stop.signal, isDone, pollMs: values['poll-ms'] ? positiveInt(values['poll-ms'], '--poll-ms') : 500, onEvent: labelerEventPrinter(say, false) });
 
     // Progress while it runs: one line whenever the phase or a bar changes.
     let last = '';
@@ -118,7 +118,7 @@ export async function demoCommand(ctx: CliContext, argv: string[]): Promise<numb
     }
     say(`  labelers: ${labeled.submitted} rankings submitted (${labeled.replayed} replays, ${labeled.skipped} skipped, ${labeled.retries} retried requests)`);
     if (detail.experiment.error) say(`  error: ${detail.experiment.error}`);
-    say(`  the whole story: hone audit ${id}${stack && values['keep-running'] ? '' : '  (after `hone up`, with the same data folder)'}`);
+    say(`  the whole story: hone audit ${id}${stack && !values['keep-running'] ? '   (start `hone up` first: this demo stops its stack now)' : ''}`);
 
     const result: DemoResult = {
       experiment: id,

@@ -8,14 +8,20 @@ import { runSimulatedLabelers, type LabelerEvent } from '../simulated-labelers';
 const USAGE = 'hone label --simulate [--experiment id] [--labelers N] [--noise 0.1] [--seed n] [--json]';
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 
-/** A stderr reporter for labeler events: one progress line per change of a round's count, problems as they happen. */
-export function labelerEventPrinter(say: (line: string) => void): (e: LabelerEvent) => void {
-  let last = '';
+/**
+ * A stderr reporter for labeler events: problems as they happen and, with `progress`, a line whenever a round's
+ * completed tasks pass another tenth (or the round completes).
+ */
+export function labelerEventPrinter(say: (line: string) => void, progress = true): (e: LabelerEvent) => void {
+  const shown = new Map<number, number>();
   return (e) => {
     if (e.type === 'submitted') {
-      const line = `labeling round ${e.roundIndex + 1}: ${progressBar(e.completedTasks, e.taskCount)} tasks complete`;
-      if (line !== last) say(line);
-      last = line;
+      if (!progress) return;
+      const tenth = Math.floor((10 * e.completedTasks) / Math.max(1, e.taskCount));
+      if (tenth > (shown.get(e.roundIndex) ?? -1)) {
+        shown.set(e.roundIndex, tenth);
+        say(`labeling round ${e.roundIndex + 1}: ${progressBar(e.completedTasks, e.taskCount)} tasks complete`);
+      }
     } else if (e.type === 'api-unreachable') say(`${e.labeler}: API not answering (${e.error}); retrying with back-off`);
     else if (e.type === 'api-back') say(`${e.labeler}: API back after ${(e.afterMs / 1000).toFixed(1)} s`);
     else if (e.type === 'skipped') say(`${e.labeler}: skipped task ${e.taskId}: ${e.reason}`);

@@ -8,7 +8,11 @@ function summary(e: AuditEventRow): string {
     case 'experiment.status_changed':
       return `${s(d.from)} → ${s(d.to)}${d.phase ? ` (phase ${s(d.phase)})` : ''}${d.reason ? `: ${s(d.reason)}` : ''}${d.error ? ` ${s(d.error)}` : ''}`;
     case 'artifact.registered':
-      return `${s(d.kind)} ${s(d.key)}`;
+      return `${s(d.kind)} ${shortKey(s(d.key))}`;
+    case 'samples.stored':
+      return `round ${Number(d.roundIndex) + 1}: ${s(d.prompts)} prompts × ${s(d.completionsPerPrompt)} completions`;
+    case 'round.summarized':
+      return `round ${Number(d.roundIndex) + 1}: ${s(d.rankings)} rankings (closed by ${s(d.closedBy)}), RM held-out acc ${fmt(d.heldoutAccuracy)}, win rate ${fmt(d.winRate)}, KL ${fmt(d.klMean)}`;
     case 'round.opened':
       return `round ${Number(d.roundIndex) + 1}: ${s(d.tasks)} tasks, quorum ${s(d.quorum)}, deadline ${s(d.deadline)}`;
     case 'round.closed':
@@ -22,6 +26,15 @@ function summary(e: AuditEventRow): string {
   }
 }
 
+/** Store keys start with the workflow id; within one experiment's trail that prefix says nothing. */
+function shortKey(key: string): string {
+  return key.replace(/^experiment-[0-9a-f-]+\//, '');
+}
+
+function fmt(v: unknown): string {
+  return typeof v === 'number' ? String(Number(v.toFixed(3))) : String(v);
+}
+
 /** Who did it, readably: a labeler's name, or the actor string. */
 function who(e: AuditEventRow): string {
   return e.actorName ? `${e.actorName}` : e.actor.replace(/^workflow:experiment-[0-9a-f-]+$/, 'workflow');
@@ -33,18 +46,23 @@ function who(e: AuditEventRow): string {
  */
 export function renderTimeline(events: AuditEventRow[], all = false): string[] {
   const lines: string[] = [];
-  const folds = new Set(['ranking.submitted', 'task.claimed', 'task.assigned', 'assignment.created', 'assignment.expired']);
+  // Labelers' work: one line per uninterrupted stretch, with counts by action and rankings by labeler.
+  const folds = new Set(['ranking.submitted', 'task.assigned', 'assignment.expired']);
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
     if (!all && folds.has(e.action)) {
       let j = i;
-      const per = new Map<string, number>();
-      while (j < events.length && events[j].action === e.action) {
-        per.set(who(events[j]), (per.get(who(events[j])) ?? 0) + 1);
+      const actions = new Map<string, number>();
+      const rankingsBy = new Map<string, number>();
+      while (j < events.length && folds.has(events[j].action)) {
+        const x = events[j];
+        actions.set(x.action, (actions.get(x.action) ?? 0) + 1);
+        if (x.action === 'ranking.submitted') rankingsBy.set(who(x), (rankingsBy.get(who(x)) ?? 0) + 1);
         j++;
       }
-      const by = [...per.entries()].map(([k, n]) => `${k} ${n}`).join(', ');
-      lines.push(`${e.at}  ${e.action} ×${j - i}  (${by})${j - i > 1 ? ` until ${events[j - 1].at}` : ''}`);
+      const counts = [...actions.entries()].map(([a, n]) => `${a} ×${n}`).join(', ');
+      const by = [...rankingsBy.entries()].map(([k, n]) => `${k} ${n}`).join(', ');
+      lines.push(`${e.at}  labelers  ${counts}${by ? ` (rankings: ${by})` : ''}${j - i > 1 ? ` until ${events[j - 1].at}` : ''}`);
       i = j - 1;
       continue;
     }
