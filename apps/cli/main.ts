@@ -6,35 +6,26 @@ import { isAppError } from '../../lib/errors';
 import { processContext, type CliContext } from './cli-context';
 import { CliError } from './cli-error';
 import { HELP } from './help';
-import { auditCommand } from './commands/audit';
-import { demoCommand } from './commands/demo';
-import { labelCommand } from './commands/label';
-import { labelersCommand } from './commands/labelers';
-import { runCommand } from './commands/run';
-import { serverCommand } from './commands/server';
-import { statusCommand } from './commands/status';
-import { steerCommand } from './commands/steer';
-import { upCommand } from './commands/up';
-import { workerCommand } from './commands/worker';
-
 type Command = (ctx: CliContext, argv: string[]) => Promise<number>;
 
+// Each command's module loads on first use: `hone status` need not load the stack, the worker or the engine.
 const COMMANDS: Record<string, Command> = {
-  up: upCommand,
-  demo: demoCommand,
-  worker: workerCommand,
-  server: serverCommand,
-  run: runCommand,
-  status: statusCommand,
-  pause: (c, a) => steerCommand(c, 'pause', a),
-  resume: (c, a) => steerCommand(c, 'resume', a),
-  cancel: (c, a) => steerCommand(c, 'cancel', a),
-  extend: (c, a) => steerCommand(c, 'extend', a),
-  'close-round': (c, a) => steerCommand(c, 'close-round', a),
-  audit: auditCommand,
-  labelers: labelersCommand,
-  label: labelCommand,
+  up: (c, a) => (require('./commands/up') as typeof import('./commands/up')).upCommand(c, a),
+  demo: (c, a) => (require('./commands/demo') as typeof import('./commands/demo')).demoCommand(c, a),
+  worker: (c, a) => (require('./commands/worker') as typeof import('./commands/worker')).workerCommand(c, a),
+  server: (c, a) => (require('./commands/server') as typeof import('./commands/server')).serverCommand(c, a),
+  run: (c, a) => (require('./commands/run') as typeof import('./commands/run')).runCommand(c, a),
+  status: (c, a) => (require('./commands/status') as typeof import('./commands/status')).statusCommand(c, a),
+  pause: (c, a) => steer().steerCommand(c, 'pause', a),
+  resume: (c, a) => steer().steerCommand(c, 'resume', a),
+  cancel: (c, a) => steer().steerCommand(c, 'cancel', a),
+  extend: (c, a) => steer().steerCommand(c, 'extend', a),
+  'close-round': (c, a) => steer().steerCommand(c, 'close-round', a),
+  audit: (c, a) => (require('./commands/audit') as typeof import('./commands/audit')).auditCommand(c, a),
+  labelers: (c, a) => (require('./commands/labelers') as typeof import('./commands/labelers')).labelersCommand(c, a),
+  label: (c, a) => (require('./commands/label') as typeof import('./commands/label')).labelCommand(c, a),
 };
+const steer = () => require('./commands/steer') as typeof import('./commands/steer');
 
 /** Runs one command line; resolves with the exit code. */
 export async function runCli(argv: string[], ctx?: CliContext): Promise<number> {
