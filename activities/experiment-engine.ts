@@ -59,7 +59,11 @@ export type StepValues = Record<string, number>;
 export interface PolicyTrainer<M> {
   /** Units done so far (0 for a fresh trainer; the saved count for a resumed one). */
   readonly done: number;
-  /** Runs one unit and returns its metrics (the summary metrics and the per-step scalars). */
+  /**
+   * Runs one unit and returns its metrics (the summary metrics and the per-step scalars). It may stop early when
+   * `signal` aborts, by rejecting — but only before it changes the trainer's state (say, during the rollout): after
+   * an aborted step the state must still be the one after unit `done`, because the caller saves it then.
+   */
   step(signal: AbortSignal): Promise<{ metrics: M; values: StepValues }>;
   /** Trainer state (policy, value head, optimizer, KL coefficient, RNG, unit count). */
   saveState(): Promise<Uint8Array>;

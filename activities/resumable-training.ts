@@ -133,12 +133,17 @@ export async function runResumableTraining<M>(ctx: Context, deps: ResolvedActivi
       await progress.flush();
     };
 
-    let clean = true; // false while a unit runs: a unit interrupted half-way leaves no state worth saving
+    // False while a unit runs and after one failed: a unit that failed half-way leaves no state worth saving. One
+    // that stopped because of the abort left the state as it was (the engine port promises that), so it is clean.
+    let clean = true;
     try {
       while (trainer.done < a.to) {
         throwIfCancelled(ctx);
         clean = false;
-        const { metrics, values } = await trainer.step(ctx.cancellationSignal);
+        const { metrics, values } = await trainer.step(ctx.cancellationSignal).catch((e: unknown) => {
+          if (ctx.cancellationSignal.aborted) clean = true;
+          throw e;
+        });
         clean = true;
         lastMetrics = metrics;
         progress.addPoints(namedValues(`${a.trainer}/iter`, trainer.done, values));

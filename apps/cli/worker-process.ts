@@ -12,7 +12,7 @@ export interface WorkerProcessOptions {
   onNotice: (line: string) => void;
   /** Restart the worker when it exits on its own (crash, kill -9); default true. */
   restart?: boolean;
-  /** How long a stopping worker gets before SIGKILL (its activities checkpoint meanwhile; default 45 s). */
+  /** How long a stopping worker gets before SIGKILL (its activities checkpoint meanwhile; default 75 s, beyond the worker's own force time). */
   stopGraceMs?: number;
 }
 
@@ -115,7 +115,7 @@ export function startWorkerProcess(opts: WorkerProcessOptions): WorkerProcess {
       const c = child;
       if (c && c.exitCode === null && c.signalCode === null) {
         c.kill('SIGTERM');
-        const kill = setTimeout(() => c.kill('SIGKILL'), opts.stopGraceMs ?? 45_000);
+        const kill = setTimeout(() => c.kill('SIGKILL'), opts.stopGraceMs ?? 75_000);
         await exited;
         clearTimeout(kill);
       }

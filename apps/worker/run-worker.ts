@@ -108,7 +108,10 @@ export async function startHoneWorker(opts: StartWorkerOptions): Promise<HoneWor
       connection,
       namespace: config.temporal.namespace,
       identity: `hone-worker@${os.hostname()}:${process.pid}`,
+      // On shutdown, activities get a short grace to finish, then are cancelled: a trainer saves what it finished
+      // and stops, and its next attempt (on any worker) resumes there. The force time bounds the whole shutdown.
       shutdownGraceTime: `${settings.shutdownGraceSeconds}s`,
+      shutdownForceTime: `${settings.shutdownForceSeconds}s`,
       // Cancellation reaches an activity with the reply to a heartbeat: send them often enough that a cancel or a
       // dead worker is noticed within seconds, not the SDK default of 30–60 s.
       maxHeartbeatThrottleInterval: settings.heartbeatThrottleMs,
@@ -138,7 +141,7 @@ export async function startHoneWorker(opts: StartWorkerOptions): Promise<HoneWor
     let stopping: Promise<void> | undefined;
     const shutdown = () =>
       (stopping ??= (() => {
-        logger.info('hone worker shutting down: running activities are cancelled and may checkpoint', { graceSeconds: settings.shutdownGraceSeconds });
+        logger.info('hone worker shutting down: running activities are cancelled and may checkpoint', { graceSeconds: settings.shutdownGraceSeconds, forceSeconds: settings.shutdownForceSeconds });
         for (const w of workers) if (w.getState() === 'RUNNING' || w.getState() === 'INITIALIZED') w.shutdown();
         return done.catch(() => undefined);
       })());

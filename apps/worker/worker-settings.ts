@@ -12,8 +12,13 @@ export interface WorkerSettings {
   ortThreads?: number;
   /** HONE_TRAIN_CONCURRENCY: train activities run at once (default 1: one model training uses every core). */
   trainConcurrency: number;
-  /** HONE_WORKER_SHUTDOWN_GRACE_S: seconds running activities get to stop and checkpoint on shutdown (default 30). */
+  /**
+   * HONE_WORKER_SHUTDOWN_GRACE_S: on shutdown, seconds running activities may still finish before they are
+   * cancelled (default 2: database steps finish; a trainer is cancelled, saves what it finished and stops).
+   */
   shutdownGraceSeconds: number;
+  /** HONE_WORKER_SHUTDOWN_FORCE_S: seconds after which a shutdown stops waiting for activities at all (default 60). */
+  shutdownForceSeconds: number;
   /** HONE_HEARTBEAT_THROTTLE_MS: most time between heartbeats reaching the server; bounds how late a cancel arrives (default 1000). */
   heartbeatThrottleMs: number;
   /** HONE_LOG_LEVEL (default info). */
@@ -35,7 +40,8 @@ const schema = z.object({
     .optional(),
   HONE_ORT_THREADS: int(1, 1024).optional(),
   HONE_TRAIN_CONCURRENCY: int(1, 64).optional(),
-  HONE_WORKER_SHUTDOWN_GRACE_S: int(1, 3600).optional(),
+  HONE_WORKER_SHUTDOWN_GRACE_S: int(0, 3600).optional(),
+  HONE_WORKER_SHUTDOWN_FORCE_S: int(1, 3600).optional(),
   HONE_HEARTBEAT_THROTTLE_MS: int(100, 60_000).optional(),
   HONE_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).optional(),
 });
@@ -54,7 +60,8 @@ export function loadWorkerSettings(env: NodeJS.ProcessEnv = process.env): Worker
     queues: (e.HONE_WORKER_QUEUES as WorkerQueue[] | undefined) ?? ['control', 'train'],
     ortThreads: e.HONE_ORT_THREADS,
     trainConcurrency: e.HONE_TRAIN_CONCURRENCY ?? 1,
-    shutdownGraceSeconds: e.HONE_WORKER_SHUTDOWN_GRACE_S ?? 30,
+    shutdownGraceSeconds: e.HONE_WORKER_SHUTDOWN_GRACE_S ?? 2,
+    shutdownForceSeconds: Math.max(e.HONE_WORKER_SHUTDOWN_FORCE_S ?? 60, (e.HONE_WORKER_SHUTDOWN_GRACE_S ?? 2) + 1),
     heartbeatThrottleMs: e.HONE_HEARTBEAT_THROTTLE_MS ?? 1000,
     logLevel: e.HONE_LOG_LEVEL ?? 'info',
   };
