@@ -36,7 +36,7 @@ function newestSourceMtime(root: string): number {
 
 /** Bundles the workflows (webpack, via the SDK) and writes the code to `outFile`; returns its size in bytes. */
 export async function buildWorkflowBundle(outFile = workflowBundlePath()): Promise<number> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry() });
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietBundlerLogger });
   fs.mkdirSync(path.dirname(outFile), { recursive: true });
   const tmp = `${outFile}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, code);
