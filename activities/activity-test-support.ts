@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Info } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { FileArtifactStore } from '../lib/artifacts';
 import { createDb, type Db } from '../lib/db';
 import { claimNextTask, createExperiment, createLabeler, setExperimentStatus, submitRanking } from '../lib/domain';
@@ -63,7 +64,8 @@ export async function createActivityTestBed(label: string): Promise<ActivityTest
     },
     activities: (engine) => createActivities({ db, artifacts, engine, config: { heartbeatEveryMs: 0 } }),
     async run<I, O>(fn: (input: I) => Promise<O>, input: I, info: Partial<Info> = {}, onEnv?: (env: MockActivityEnvironment) => void): Promise<O> {
-      const env = new MockActivityEnvironment({ attempt: 1, workflowExecution: { workflowId: 'experiment-test', runId: 'run-test' }, ...info });
+      // Failing attempts are the point of many tests: keep the SDK's "Activity failed" warnings out of the output.
+      const env = new MockActivityEnvironment({ attempt: 1, workflowExecution: { workflowId: 'experiment-test', runId: 'run-test' }, ...info }, { logger: new DefaultLogger('ERROR') });
       env.on('heartbeat', (d: unknown) => heartbeats.push(d));
       onEnv?.(env);
       return env.run(fn, input);
