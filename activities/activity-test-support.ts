@@ -9,11 +9,13 @@ import path from 'node:path';
 import type { Info } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { FileArtifactStore } from '../lib/artifacts';
+import { randomUUID } from 'node:crypto';
+import { createArtifactStore, FileArtifactStore, type ArtifactStore } from '../lib/artifacts';
 import { createDb, type Db } from '../lib/db';
 import { claimNextTask, createExperiment, createLabeler, setExperimentStatus, submitRanking } from '../lib/domain';
 import { createBuiltinTask } from '../engine/task';
 import { createTestDatabase, type TestDatabase } from '../test/test-database';
+import { testS3 } from '../test/test-env';
 import { activityKey, experimentWorkflowId } from '../workflows/experiment-contract';
 import { createActivities } from './create-activities';
 import type { ExperimentActivities } from './experiment-activity-types';
@@ -22,7 +24,8 @@ import type { ExperimentEngine } from './experiment-engine';
 export interface ActivityTestBed {
   db: Db;
   tdb: TestDatabase;
-  artifacts: FileArtifactStore;
+  artifacts: ArtifactStore;
+  /** The file store's folder (a file store is used unless `store: 's3'`). */
   artifactDir: string;
   close(): Promise<void>;
   /** A running experiment from spec lines after `name:`. */
@@ -36,11 +39,12 @@ export interface ActivityTestBed {
   labelEverything(experimentId: string, labelers?: number): Promise<number>;
 }
 
-export async function createActivityTestBed(label: string): Promise<ActivityTestBed> {
+/** `store: 's3'` keeps artifacts on the test run's S3 server (a fresh prefix) instead of in a folder. */
+export async function createActivityTestBed(label: string, opts: { store?: 'file' | 's3' } = {}): Promise<ActivityTestBed> {
   const tdb = await createTestDatabase(label);
   const db = createDb(tdb.url, { poolSize: 5 });
   const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hone-activities-'));
-  const artifacts = new FileArtifactStore(artifactDir);
+  const artifacts = opts.store === 's3' ? createArtifactStore({ kind: 's3', bucket: 'hone-test', prefix: `activities-${randomUUID()}`, ...testS3() }) : new FileArtifactStore(artifactDir);
   const heartbeats: unknown[] = [];
   const task = createBuiltinTask({ demonstrations: 50, pretrainTexts: 10 });
   let labelerCount = 0;

@@ -5,10 +5,6 @@ import type { ExperimentActivities, PpoHeartbeat } from './experiment-activity-t
 import { trainingKeys } from './resumable-training';
 
 let bed: ActivityTestBed;
-beforeAll(async () => {
-  bed = await createActivityTestBed('train-activities');
-});
-afterAll(() => bed.close());
 
 const SPEC = 'rounds: { count: 1, promptsPerRound: 6, completionsPerPrompt: 3 }\nlabeling: { overlap: 0 }\nppo: { iterations: 6, iterationsPerActivity: 6, checkpointEvery: 2, promptsPerIteration: 4, minibatch: 2 }\nevaluation: { heldoutPrompts: 12 }';
 
@@ -27,7 +23,12 @@ async function throughRewardModel(acts: ExperimentActivities, spec = SPEC) {
 const parentsOf = async (id: string) => (await bed.db.artifactEdge.findMany({ where: { childId: id } })).map((e) => ({ role: e.role, kind: '', id: e.parentId }));
 const kindsOf = async (ids: string[]) => new Map((await bed.db.artifact.findMany({ where: { id: { in: ids } } })).map((a) => [a.id, a.kind]));
 
-describe('train activities', () => {
+describe.each([['file'], ['s3']] as const)('train activities (artifacts in a %s store)', (store) => {
+  beforeAll(async () => {
+    bed = await createActivityTestBed(`train-${store}`, { store });
+  });
+  afterAll(() => bed.close());
+
   it('prepare → samples → reward model: artifacts keyed by the step, with lineage, and tiny payloads', async () => {
     const engine = new ScriptedEngine();
     const acts = bed.activities(engine);
