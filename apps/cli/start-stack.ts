@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from '../server/start-server';
 import { CliError } from './cli-error';
 import { readStackState, removeStackState, writeStackState, type StackState } from './stack-state';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
+import { workflowTuningFromEnv } from './workflow-tuning';
 
 /** Which pieces `hone up` runs here, and on which ports. External services come from the configuration. */
 export interface StackOptions {
@@ -62,6 +63,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
   const dataDir = config.dataDir;
   const logDir = path.join(dataDir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
+  const workflowTuning = workflowTuningFromEnv(); // fail fast on a bad value, before starting anything
   const running = readStackState(dataDir);
   if (running) throw new CliError(`hone is already running for ${dataDir} (process ${running.pid}${running.apiUrl ? `, API ${running.apiUrl}` : ''}); stop it first, or set HONE_DATA_DIR to another folder`);
   if (process.getuid?.() === 0) fs.chmodSync(dataDir, 0o755); // the embedded Postgres runs as user "postgres" under root
@@ -138,7 +140,7 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
           temporalClient: new Client({ connection, namespace: config.temporal.namespace }),
           artifacts: createArtifactStore(config.artifacts),
           logger,
-          config: { temporalNamespace: config.temporal.namespace, temporalUiUrl: temporal?.uiUrl ?? (process.env.HONE_TEMPORAL_UI_URL || undefined) },
+          config: { temporalNamespace: config.temporal.namespace, temporalUiUrl: temporal?.uiUrl ?? (process.env.HONE_TEMPORAL_UI_URL || undefined), workflowTuning },
         },
         port: ports.api ?? config.api.port,
         host: config.api.host,
