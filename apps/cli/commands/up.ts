@@ -33,7 +33,7 @@ export const STACK_OPTIONS = {
 } as const;
 
 /** What `hone up` prints once everything answers. */
-export function describeStack(stack: RunningStack): string[] {
+export function describeStack(stack: RunningStack, queues = 'control,train'): string[] {
   const s = stack.state;
   const pg = s.database.embedded ? `embedded, ${new URL(s.database.url).host} (data in ${path.join(path.dirname(stack.logDir), 'postgres')})` : `external (${new URL(s.database.url).host})`;
   return [
@@ -42,7 +42,7 @@ export function describeStack(stack: RunningStack): string[] {
     `  Temporal     ${s.temporal.address}, namespace ${s.temporal.namespace}${s.temporal.embedded ? ' (dev server)' : ' (external)'}`,
     `  Postgres     ${pg}`,
     `  artifacts    ${s.artifacts}`,
-    `  worker       ${stack.worker ? `pid ${stack.worker.pid()} (hone-control + hone-train; restarted if it dies)` : 'not started here (--no-worker): run `hone worker`'}`,
+    `  worker       ${stack.worker ? `pid ${stack.worker.pid()} (${queues.split(',').map((q) => `hone-${q.trim()}`).join(' + ')}; restarted if it dies)` : 'not started here (--no-worker): run `hone worker`'}`,
     `  admin token  ${stack.adminTokenFile}  (the CLI reads it; HONE_TOKEN overrides)`,
     `  logs         ${stack.logDir}`,
   ];
@@ -53,7 +53,7 @@ export async function upCommand(ctx: CliContext, argv: string[]): Promise<number
   const { values } = parseCommand(argv, STACK_OPTIONS, { min: 0, max: 0 }, USAGE);
   const say = (l: string) => ctx.stderr(`[hone] ${l}\n`);
   const stack = await startStack({ config: ctx.config, say, ...stackFlags(values) });
-  ctx.stderr(`\nhone is up (data in ${ctx.config.dataDir}):\n${describeStack(stack).join('\n')}\n\nCtrl-C stops everything.\n`);
+  ctx.stderr(`\nhone is up (data in ${ctx.config.dataDir}):\n${describeStack(stack, values.queues).join('\n')}\n\nCtrl-C stops everything.\n`);
   const signalled = new Promise<string>((resolve) => {
     process.once('SIGINT', () => resolve('SIGINT'));
     process.once('SIGTERM', () => resolve('SIGTERM'));
