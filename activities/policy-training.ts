@@ -1,3 +1,4 @@
+import { deriveSeed } from '../workflows/experiment-contract';
 import { defineActivity } from './activity-scope';
 import { loadArtifact } from './artifact-io';
 import type { ExperimentActivities } from './experiment-activity-types';
@@ -12,7 +13,10 @@ import { outputKey, type TrainContext } from './train-context';
 export function runPpoEpochsActivity(t: TrainContext): ExperimentActivities['runPpoEpochs'] {
   const { deps, specs, cache } = t;
   return defineActivity('runPpoEpochs', deps, async (input, { ctx, actor }) => {
-    const { spec } = await specs.read(input.experimentId);
+    const { spec, seed } = await specs.read(input.experimentId);
+    // A round's PPO is one seeded run cut into chunks: the run's RNG continues in its state, and a resumed run must
+    // be given the options it started with, so every chunk opens it with the round's seed (not the chunk's).
+    const roundSeed = deriveSeed(seed, input.roundIndex, 'ppo');
     const r = await runResumableTraining(ctx, deps, cache, {
       trainer: 'ppo',
       unit: 'iteration',
@@ -36,7 +40,7 @@ export function runPpoEpochsActivity(t: TrainContext): ExperimentActivities['run
           loadArtifact(deps, cache, input.referenceArtifactId, ['policy']),
           loadArtifact(deps, cache, input.rewardModelArtifactId, ['reward_model']),
         ]);
-        return deps.engine.openPpo(spec, { policy: policy.body, reference: reference.body, rewardModel: rewardModel.body, state, seed: input.seed });
+        return deps.engine.openPpo(spec, { policy: policy.body, reference: reference.body, rewardModel: rewardModel.body, state, seed: roundSeed });
       },
     });
     return { policyArtifactId: r.policyArtifactId, checkpointArtifactId: r.checkpointArtifactId, iterationsDone: r.done, resumedFromIteration: r.resumedFrom, metrics: r.metrics };
@@ -47,7 +51,8 @@ export function runPpoEpochsActivity(t: TrainContext): ExperimentActivities['run
 export function runDpoActivity(t: TrainContext): ExperimentActivities['runDpo'] {
   const { deps, specs, cache } = t;
   return defineActivity('runDpo', deps, async (input, { ctx, actor }) => {
-    const { spec } = await specs.read(input.experimentId);
+    const { spec, seed } = await specs.read(input.experimentId);
+    const roundSeed = deriveSeed(seed, input.roundIndex, 'dpo'); // as for PPO: one run per round
     const snapshot = await snapshotRankings(deps, { experimentId: input.experimentId, roundIndex: input.roundIndex, key: outputKey(input.idempotencyKey, 'rankings.json'), idempotencyKey: input.idempotencyKey, actor });
     const r = await runResumableTraining(ctx, deps, cache, {
       trainer: 'dpo',
@@ -69,7 +74,7 @@ export function runDpoActivity(t: TrainContext): ExperimentActivities['runDpo'] 
       ],
       open: async (state) => {
         const [policy, reference] = await Promise.all([loadArtifact(deps, cache, input.policyArtifactId, ['policy']), loadArtifact(deps, cache, input.referenceArtifactId, ['policy'])]);
-        return deps.engine.openDpo(spec, { policy: policy.body, reference: reference.body, rankings: snapshot.rankings, state, seed: input.seed });
+        return deps.engine.openDpo(spec, { policy: policy.body, reference: reference.body, rankings: snapshot.rankings, state, seed: roundSeed });
       },
     });
     return { policyArtifactId: r.policyArtifactId, checkpointArtifactId: r.checkpointArtifactId, stepsDone: r.done, metrics: r.metrics };
