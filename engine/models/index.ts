@@ -10,3 +10,5 @@ export type { Weights } from './init';
 export { headsOf, paramNames, paramShapes } from './param-names';
 export type { HeadOptions } from './param-names';
 export { PLATFORM_SESSION_OPTIONS, SessionCache } from './session-cache';
+export { buildCausalLmGraph, causalLmNames } from './causal-lm-graph';
+export type { CausalLmGraphOptions } from './causal-lm-graph';
