@@ -32,7 +32,7 @@ import { VALUE_PREFIX, buildPpoGraph, buildPtxGraph } from './ppo-graph';
 import { type Episode, buildEpisodes } from './ppo-rollout';
 import { scoreCompletionTokens, scoreRewards, scoreValues } from './scoring';
 import { type TokenizedSequence, bucketLength, packBatch, sequenceLength } from './sequences';
-import { type TrainerCheckpoint, checkResumable, fingerprintOf } from './trainer-checkpoint';
+import { type ResumeFrom, TRAINER_STATE_FORMAT, type TrainerState, checkResumeState, jsonOptions, readResumeState } from './resume-state';
 
 /** PPO hyper-parameters; every one has a default (see PPO_DEFAULTS). */
 export interface PpoOptions {
@@ -130,11 +130,8 @@ export interface PpoIterationMetrics {
   seconds: number;
 }
 
-/** The JSON part of a PPO checkpoint. */
-export interface PpoCheckpointState {
-  kl: KlControllerState;
-  history: PpoIterationMetrics[];
-}
+/** `TrainerState.trainer` of PPO checkpoints. */
+export const PPO_TRAINER = 'ppo';
 
 /** Progress report of {@link runPpo}. */
 export interface PpoProgress {
@@ -164,10 +161,16 @@ export interface PpoRunOptions extends PpoOptions {
   onProgress?: (p: PpoProgress) => void | Promise<void>;
   /** Call onCheckpoint after every this many iterations (and never after the last). */
   checkpointEvery?: number;
-  onCheckpoint?: (ckpt: TrainerCheckpoint<PpoCheckpointState>) => void | Promise<void>;
-  resumeFrom?: TrainerCheckpoint<PpoCheckpointState>;
-  /** Stop after this iteration (exclusive) even if `iterations` is larger: one chunk of a longer run. */
-  untilIteration?: number;
+  /**
+   * A checkpoint (TrainerState, trainer 'ppo': policy weights + value weights prefixed `value.`, optimizers
+   * policy/value, data { kl, history }) to continue from, with the same inputs and options: bit-identical.
+   */
+  onCheckpoint?: (state: TrainerState) => void | Promise<void>;
+  resumeFrom?: ResumeFrom;
+  /** Stop after this many iterations in total even if `iterations` is larger: one chunk of a longer run. */
+  stopAfter?: number;
+  /** Stop (with an error) when aborted, e.g. by an activity's cancellation. */
+  signal?: AbortSignal;
 }
 
 /** What {@link runPpo} returns. */
@@ -183,7 +186,7 @@ export interface PpoResult {
   /** Iterations done in total. */
   iterationsDone: number;
   /** The state to resume from (also when the run is complete). */
-  checkpoint: TrainerCheckpoint<PpoCheckpointState>;
+  checkpoint: TrainerState;
 }
 
 const sum = (xs: ArrayLike<number>): number => {
@@ -205,8 +208,8 @@ export async function runPpo(input: PpoInput, options: PpoRunOptions = {}): Prom
   const pad = tokenizer.padId;
   const format = options.format ?? createTaskFormat();
   const sessions = options.sessions ?? new SessionCache(PLATFORM_SESSION_OPTIONS);
-  const fingerprint = fingerprintOf({ ...o });
-  const end = Math.min(o.iterations, options.untilIteration ?? o.iterations);
+  const runOptions = jsonOptions({ ...o });
+  const end = Math.min(o.iterations, options.stopAfter ?? o.iterations);
 
   let policy: Weights;
   let value: Weights;
@@ -218,14 +221,15 @@ export async function runPpo(input: PpoInput, options: PpoRunOptions = {}): Prom
   const policyParams = paramShapes(cfg);
   const valueParams = paramShapes(cfg, { valueHead: true }, VALUE_PREFIX);
   if (options.resumeFrom) {
-    const r = options.resumeFrom;
-    checkResumable(r, 'ppo', fingerprint);
-    policy = cloneWeights(r.weights.policy);
-    value = cloneWeights(r.weights.value);
+    const r = readResumeState(options.resumeFrom);
+    checkResumeState(r, PPO_TRAINER, cfg, runOptions, ['policy', 'value']);
+    policy = {};
+    value = {};
+    for (const [name, data] of Object.entries(r.weights)) (name.startsWith(VALUE_PREFIX) ? value : policy)[name] = data.slice();
     policyOpt = AdamW.fromState(r.optimizers.policy);
     valueOpt = AdamW.fromState(r.optimizers.value);
-    kl = KlController.fromState(r.state.kl);
-    history = [...r.state.history];
+    kl = KlController.fromState(r.data.kl as unknown as KlControllerState);
+    history = (r.data.history as unknown as PpoIterationMetrics[]).map((h) => ({ ...h }));
     start = r.step;
   } else {
     const trunk = Object.fromEntries(policyParams.map((p) => [p.name, input.policy.weights[p.name]]));
@@ -251,18 +255,22 @@ export async function runPpo(input: PpoInput, options: PpoRunOptions = {}): Prom
 
   const sampler = await Sampler.create({ config: cfg, tokenizer, weights: policy }, { batchSize: Math.min(64, o.promptsPerIteration) });
   const scoreRows = o.minibatch;
-  const checkpoint = (done: number): TrainerCheckpoint<PpoCheckpointState> => ({
-    format: 'hone.trainer-checkpoint.v1',
-    trainer: 'ppo',
+  const checkpoint = (done: number): TrainerState => ({
+    format: TRAINER_STATE_FORMAT,
+    trainer: PPO_TRAINER,
     step: done,
-    fingerprint,
-    weights: { policy: cloneWeights(policy), value: cloneWeights(value) },
+    config: cfg,
+    tokenizer: input.policy.tokenizer,
+    weights: { ...cloneWeights(policy), ...cloneWeights(value) },
     optimizers: { policy: policyOpt.exportState(), value: valueOpt.exportState() },
-    state: { kl: kl.state(), history: history.map((h) => ({ ...h })) },
+    rng: {},
+    data: JSON.parse(JSON.stringify({ kl: kl.state(), history })),
+    options: runOptions,
   });
 
   try {
     for (let it = start; it < end; it++) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('runPpo: aborted');
       const t0 = performance.now();
       const rng = Rng.fromSeed(o.seed).fork(`iteration:${it}`);
       // 1. rollout

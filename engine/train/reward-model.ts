@@ -27,7 +27,7 @@ import { type RankedCompletions, pairsFromRanking, validateRanking } from './ran
 import { scoreRewards } from './scoring';
 import { type TokenizedSequence, bucketLength, sequenceLength, tokenizeExample } from './sequences';
 import { splitByKey } from './split';
-import { type TrainerCheckpoint, checkResumable, fingerprintOf } from './trainer-checkpoint';
+import { type ResumeFrom, TRAINER_STATE_FORMAT, type TrainerState, checkResumeState, hashStrings, jsonOptions, readResumeState } from './resume-state';
 
 /** Progress of a long trainer run (for heartbeats and logs). */
 export interface TrainerProgress {
@@ -72,15 +72,15 @@ export interface FitRewardModelOptions {
   progressEvery?: number;
   /** Call `onCheckpoint` every this many updates (default: never). */
   checkpointEvery?: number;
-  onCheckpoint?: (ckpt: TrainerCheckpoint<RewardModelCheckpointState>) => void | Promise<void>;
+  onCheckpoint?: (state: TrainerState) => void | Promise<void>;
   /** Continue a run from one of its checkpoints (same rankings and options): finishes bit-identically. */
-  resumeFrom?: TrainerCheckpoint<RewardModelCheckpointState>;
+  resumeFrom?: ResumeFrom;
+  /** Stop (with an error) when aborted, e.g. by an activity's cancellation. */
+  signal?: AbortSignal;
 }
 
-/** The JSON part of a reward-model checkpoint. */
-export interface RewardModelCheckpointState {
-  losses: number[];
-}
+/** `TrainerState.trainer` of reward-model checkpoints. */
+export const REWARD_TRAINER = 'reward';
 
 /** What {@link fitRewardModel} measured. */
 export interface RewardModelMetrics {
@@ -88,6 +88,8 @@ export interface RewardModelMetrics {
   heldoutAccuracy: number;
   /** Held-out pairwise accuracy vs the oracle, over pairs the oracle does not tie (with `oracle`). */
   heldoutAccuracyVsOracle?: number;
+  /** The oracle's own held-out accuracy vs the labels (with `oracle`): what label noise leaves attainable. */
+  heldoutLabelCeiling?: number;
   /** The same two on the training rankings. */
   trainAccuracy: number;
   trainAccuracyVsOracle?: number;
@@ -155,7 +157,10 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
   if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`fitRewardModel: steps must be a positive integer, got ${steps}`);
   const warmup = o.warmupSteps ?? Math.ceil(steps * 0.05);
   const schedule = warmupCosine({ peakLr: o.lr, warmupSteps: Math.min(warmup, steps), totalSteps: steps, minLr: o.lr * 0.1 });
-  const fingerprint = fingerprintOf({ steps, batch: shape.batch, lr: o.lr, warmup, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, heldoutShare: o.heldoutShare, seed: o.seed, rankings: rankings.length, kMax, seq: shape.seq });
+  const runOptions = jsonOptions({
+    steps, batch: shape.batch, lr: o.lr, warmupSteps: warmup, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, heldoutShare: o.heldoutShare, seed: o.seed,
+    data: hashStrings(rankings.flatMap((r) => [r.prompt, ...r.completions, JSON.stringify(r.ranking)])),
+  });
 
   // graph: B·kMax rows → rewards → ranking loss over B·C(kMax,2) pair slots
   const { rows, pairs } = rankingBatchSizes(shape);
@@ -175,11 +180,12 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
   let start = 0;
   let losses: number[] = [];
   if (o.resumeFrom) {
-    checkResumable(o.resumeFrom, 'reward-model', fingerprint);
-    weights = cloneWeights(o.resumeFrom.weights.model);
-    opt = AdamW.fromState(o.resumeFrom.optimizers.model);
-    start = o.resumeFrom.step;
-    losses = [...o.resumeFrom.state.losses];
+    const st = readResumeState(o.resumeFrom);
+    checkResumeState(st, REWARD_TRAINER, cfg, runOptions, ['model']);
+    weights = cloneWeights(st.weights);
+    opt = AdamW.fromState(st.optimizers.model);
+    start = st.step;
+    losses = [...(st.data.losses as number[])];
   } else {
     weights = rewardModelFromPolicy(cfg, policy.weights, Rng.fromSeed(o.seed).fork('reward-head').nextUint32());
     opt = new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
@@ -191,6 +197,7 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
   let sinceReport: number[] = [];
 
   for (let step = start; step < steps; step++) {
+    if (o.signal?.aborted) throw o.signal.reason ?? new Error('fitRewardModel: aborted');
     const epoch = Math.floor(step / batchesPerEpoch);
     if (epoch !== orderEpoch) {
       order = root.fork(`epoch:${epoch}`).shuffle([...trainT.keys()]);
@@ -221,13 +228,16 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
     }
     if (o.onCheckpoint && o.checkpointEvery && done % o.checkpointEvery === 0 && done < steps) {
       await o.onCheckpoint({
-        format: 'hone.trainer-checkpoint.v1',
-        trainer: 'reward-model',
+        format: TRAINER_STATE_FORMAT,
+        trainer: REWARD_TRAINER,
         step: done,
-        fingerprint,
-        weights: { model: cloneWeights(weights) },
+        config: cfg,
+        tokenizer: policy.tokenizer,
+        weights: cloneWeights(weights),
         optimizers: { model: opt.exportState() },
-        state: { losses: [...losses] },
+        rng: {},
+        data: { losses: [...losses] },
+        options: runOptions,
       });
     }
   }
@@ -251,6 +261,7 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
   const metrics: RewardModelMetrics = {
     heldoutAccuracy: heldAcc.vsLabels,
     heldoutAccuracyVsOracle: heldAcc.vsOracle,
+    heldoutLabelCeiling: heldAcc.oracleVsLabels,
     trainAccuracy: trainAcc.vsLabels,
     trainAccuracyVsOracle: trainAcc.vsOracle,
     heldoutPairs: heldAcc.pairs,
@@ -278,6 +289,8 @@ export interface RankingAccuracy {
   pairs: number;
   vsOracle?: number;
   oraclePairs?: number;
+  /** The oracle's own accuracy vs the labels on the same pairs (ties ½): the ceiling label noise leaves. */
+  oracleVsLabels?: number;
 }
 
 /**
@@ -300,17 +313,19 @@ export async function rankingAccuracy(
   let pairs = 0;
   let oHits = 0;
   let oPairs = 0;
+  let ceiling = 0;
   let at = 0;
   for (const r of items) {
     const k = r.sequences.length;
     const s = scores.subarray(at, at + k);
     at += k;
+    const os = oracle ? r.source.completions.map((c) => oracle(r.source.prompt, c)) : [];
     for (const p of pairsFromRanking(r.source.ranking, k)) {
       hits += cmp(s[p.winner], s[p.loser]);
+      if (oracle) ceiling += Math.abs(os[p.winner] - os[p.loser]) <= 1e-9 ? 0.5 : os[p.winner] > os[p.loser] ? 1 : 0;
       pairs++;
     }
     if (oracle) {
-      const os = r.source.completions.map((c) => oracle(r.source.prompt, c));
       for (let i = 0; i < k; i++) {
         for (let j = i + 1; j < k; j++) {
           if (Math.abs(os[i] - os[j]) <= 1e-9) continue;
@@ -320,5 +335,9 @@ export async function rankingAccuracy(
       }
     }
   }
-  return { vsLabels: pairs ? hits / pairs : NaN, pairs, ...(oracle ? { vsOracle: oPairs ? oHits / oPairs : NaN, oraclePairs: oPairs } : {}) };
+  return {
+    vsLabels: pairs ? hits / pairs : NaN,
+    pairs,
+    ...(oracle ? { vsOracle: oPairs ? oHits / oPairs : NaN, oraclePairs: oPairs, oracleVsLabels: pairs ? ceiling / pairs : NaN } : {}),
+  };
 }
