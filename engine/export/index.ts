@@ -1,0 +1,3 @@
+export { HF_FOLDER_FILES, exportHfFolder } from './export-hf';
+export type { ExportOptions } from './export-hf';
+export { UnsupportedModelFolderError, importHfFolder } from './import-hf';

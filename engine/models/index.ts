@@ -1,0 +1,14 @@
+export { TASK_MODEL_CONFIG, headDim, trunkParamCount, validateModelConfig } from './config';
+export type { ModelConfig } from './config';
+export { MODEL_FORMAT, deserializeModel, serializeModel, validateWeights } from './bundle';
+export type { ModelBundle } from './bundle';
+export { paramFeeds } from './feeds';
+export { gptBlocks, gptForward } from './gpt';
+export type { AttendFn, GptForward, GptForwardOptions, GptShape } from './gpt';
+export { INIT_STD, cloneWeights, initGptWeights, policyWithValueHeadFromReward, rewardModelFromPolicy, trunkWeights, valueModelFromReward } from './init';
+export type { Weights } from './init';
+export { headsOf, paramNames, paramShapes } from './param-names';
+export type { HeadOptions } from './param-names';
+export { PLATFORM_SESSION_OPTIONS, SessionCache } from './session-cache';
+export { buildCausalLmGraph, causalLmNames } from './causal-lm-graph';
+export type { CausalLmGraphOptions } from './causal-lm-graph';
