@@ -71,7 +71,8 @@ beforeAll(async () => {
   fs.chmodSync(dataDir, 0o755); // the embedded Postgres runs as user "postgres" when we are root
   env = { ...process.env, HONE_DATA_DIR: dataDir, HONE_API_PORT: '0', TEMPORAL_CLI: testEnv('temporalCli'), HONE_LOG_LEVEL: 'info' };
   for (const k of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'HONE_ARTIFACTS', 'HONE_TOKEN', 'HONE_API_URL']) delete env[k];
-  if (!process.env.HONE_E2E_BUILTIN_ENGINE) env.HONE_ENGINE_MODULE = path.join(ROOT, 'test', 'scripted-engine-module.ts');
+  // The real engine on a tiny model; HONE_E2E_SCRIPTED_ENGINE=1 swaps in the scripted one (to debug the platform alone).
+  if (process.env.HONE_E2E_SCRIPTED_ENGINE === '1') env.HONE_ENGINE_MODULE = path.join(ROOT, 'test', 'scripted-engine-module.ts');
   up = spawn(process.execPath, [BIN, 'up', '--temporal-port', '0', '--ui-port', '0'], { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   up.stdout!.on('data', (d: Buffer) => (upOutput += d.toString()));
   up.stderr!.on('data', (d: Buffer) => (upOutput += d.toString()));

@@ -1,13 +1,15 @@
 import path from 'node:path';
 import type { ExperimentEngine } from '../../activities';
+import { createEngineAdapter } from '../../activities/engine-adapter';
 import { AppError } from '../../lib/errors';
 
 export type ClosableEngine = ExperimentEngine & { close?: () => Promise<void> };
 
 /**
- * The engine a `hone-train` worker runs: the built-in one (engine/ through activities/engine-adapter.ts), or the
- * module named by HONE_ENGINE_MODULE — any module exporting `createEngine({ ortThreads })` that implements the
- * activities' engine port (for another trainer, or a scripted engine in tests).
+ * The engine a `hone-train` worker runs: the built-in one (engine/ through activities/engine-adapter.ts, with the
+ * worker's ONNX Runtime thread count), or the module named by HONE_ENGINE_MODULE — any module exporting
+ * `createEngine({ ortThreads })` that implements the activities' engine port (another trainer, or a scripted engine
+ * in tests).
  */
 export async function createEngine(opts: { ortThreads: number }): Promise<ClosableEngine> {
   const override = process.env.HONE_ENGINE_MODULE?.trim();
@@ -22,5 +24,5 @@ export async function createEngine(opts: { ortThreads: number }): Promise<Closab
     if (typeof mod.createEngine !== 'function') throw new AppError('CONFIG_INVALID', `HONE_ENGINE_MODULE ${file} does not export createEngine({ ortThreads })`);
     return mod.createEngine(opts);
   }
-  throw new AppError('CONFIG_INVALID', 'the built-in engine facade (engine/index.ts) is not merged into this branch yet; set HONE_ENGINE_MODULE');
+  return createEngineAdapter(opts);
 }
