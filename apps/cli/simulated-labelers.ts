@@ -95,7 +95,8 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
     const token = await withRetry(name, () => labelerToken(opts.api, name, opts.experimentId));
     if (token === undefined) return;
     const api = opts.api.as(token);
-    const sim = task.simulatedLabeler({ noise: opts.noise, seed: `${opts.seed}/${index}` });
+    // Completions the oracle scores equal (duplicates, say) are submitted as ties, as a careful person would.
+    const sim = task.simulatedLabeler({ noise: opts.noise, seed: `${opts.seed}/${index}`, markTies: true });
     opts.onEvent?.({ type: 'ready', labeler: name });
     while (!opts.signal.aborted) {
       const next = await withRetry(name, () => api.get<{ task: LabelingTask | null }>('/api/v1/labeling/next', { query: { experimentId: opts.experimentId } }));
@@ -111,7 +112,7 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
       const ranking = sim.rank(t.prompt.text, texts, t.taskId);
       const best = task.oracle.score(t.prompt.text, texts[ranking.order[0]]);
       const body = {
-        ordering: ranking.order.map((i) => t.samples[i].id),
+        ordering: ranking.groups.map((g) => (g.length === 1 ? t.samples[g[0]].id : g.map((i) => t.samples[i].id))),
         // InstructGPT's 1–7 Likert from the oracle's 0–10 total of the preferred completion.
         quality: Math.max(1, Math.min(7, 1 + Math.round((best.total / 10) * 6))),
         flags: { followsInstruction: best.constraint >= 1, hallucination: false, harmful: false },
