@@ -2,7 +2,11 @@
  * The activities on the real engine (engine/ through engine-adapter.ts) with a tiny model: one round from SFT to
  * evaluation, a PPO step that dies and resumes bit-identically, and cancellation of a running trainer.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { CancelledFailure } from '@temporalio/activity';
+import { deserializeModel, exportHfFolder } from '../engine';
 import { createActivityTestBed, type ActivityTestBed } from './activity-test-support';
 import { createEngineAdapter } from './engine-adapter';
 import type { ExperimentActivities, PpoHeartbeat } from './experiment-activity-types';
@@ -129,5 +133,25 @@ describe('activities on the real engine (tiny model)', () => {
     const ckpts = await bed.db.artifact.findMany({ where: { createdByActivity: input.idempotencyKey, kind: 'ppo_checkpoint' } });
     expect(ckpts.length).toBeGreaterThanOrEqual(1);
     expect(await bed.db.artifact.count({ where: { key: `${input.idempotencyKey}/policy` } })).toBe(0);
+  });
+
+  it('imports an ONNX model folder as the policy instead of SFT; a folder that is no model fails for good', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hone-onnx-'));
+    try {
+      const sft = await bed.db.artifact.findUniqueOrThrow({ where: { id: prep.policyArtifactId } });
+      await exportHfFolder(deserializeModel(await bed.artifacts.get(sft.uri)), path.join(dir, 'model'));
+      const { experimentId, key } = await bed.experiment(`model: { onnxFolder: ${path.join(dir, 'model')} }\nrounds: { promptsPerRound: 4, completionsPerPrompt: 2 }`);
+      const imported = await bed.run(acts.preparePolicy, { experimentId, idempotencyKey: key('prepare', 'prepare-policy'), seed: 1 });
+      expect(imported).toMatchObject({ source: 'onnx' });
+      expect(imported.referenceArtifactId).toBe(imported.policyArtifactId);
+      const gen = await bed.run(acts.generateSamples, { experimentId, idempotencyKey: key(0, 'generate-samples'), roundIndex: 0, policyArtifactId: imported.policyArtifactId, seed: 2 });
+      expect(gen.completions).toBe(8);
+
+      fs.mkdirSync(path.join(dir, 'empty'));
+      const bad = await bed.experiment(`model: { onnxFolder: ${path.join(dir, 'empty')} }`);
+      await expect(bed.run(acts.preparePolicy, { experimentId: bad.experimentId, idempotencyKey: bad.key('prepare', 'prepare-policy'), seed: 1 })).rejects.toMatchObject({ type: 'MODEL_INVALID', nonRetryable: true });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

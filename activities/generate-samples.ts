@@ -37,8 +37,10 @@ export function generateSamplesActivity(t: TrainContext): ExperimentActivities['
       const policy = await loadArtifact(deps, cache, input.policyArtifactId, ['policy']);
       const progress = new ProgressReporter(ctx, deps, { experimentId: input.experimentId, roundIndex: input.roundIndex, actor }, 'sampling');
       progress.beat({ phase: 'sampling' });
-      const items = await deps.engine.generateSamples(spec, { policy: policy.body, roundIndex: input.roundIndex, seed: input.seed }, { signal: ctx.cancellationSignal, onProgress: progress.onProgress });
+      const generated = await deps.engine.generateSamples(spec, { policy: policy.body, roundIndex: input.roundIndex, seed: input.seed }, { signal: ctx.cancellationSignal, onProgress: progress.onProgress });
       throwIfCancelled(ctx);
+      // Postgres text cannot hold U+0000, and an under-trained model can emit the byte 0x00: show it as U+FFFD.
+      const items = generated.map((it) => ({ ...it, completions: it.completions.map((c) => ({ ...c, text: c.text.replace(/\u0000/g, '\uFFFD') })) }));
       if (items.length === 0) throw permanentFailure('INVALID_ARGUMENT', `the engine produced no samples for round ${input.roundIndex}`);
       const body: SamplesDocument = { format: 'hone.samples.v1', experimentId: input.experimentId, roundIndex: input.roundIndex, policyArtifactId: input.policyArtifactId, seed: input.seed, items };
       const stored = await storeArtifact(

@@ -69,6 +69,23 @@ describe.each([['file'], ['s3']] as const)('train activities (artifacts in a %s 
     expect(await bed.db.auditEvent.count({ where: { experimentId } })).toBe(events);
   });
 
+  it('stores a completion with a NUL byte (Postgres text cannot) as U+FFFD, in the rows and the artifact alike', async () => {
+    const engine = new ScriptedEngine();
+    const acts = bed.activities({
+      ...engine,
+      trainSft: engine.trainSft.bind(engine),
+      generateSamples: async (...a: Parameters<ScriptedEngine['generateSamples']>) => (await engine.generateSamples(...a)).map((it) => ({ ...it, completions: it.completions.map((c, j) => (j === 0 ? { ...c, text: `${c.text}\u0000x` } : c)) })),
+    } as unknown as ScriptedEngine);
+    const { experimentId, key } = await bed.experiment(SPEC);
+    const prep = await bed.run(acts.preparePolicy, { experimentId, idempotencyKey: key('prepare', 'prepare-policy'), seed: 1 });
+    const gen = await bed.run(acts.generateSamples, { experimentId, idempotencyKey: key(0, 'generate-samples'), roundIndex: 0, policyArtifactId: prep.policyArtifactId, seed: 2 });
+    const rows = await bed.db.sample.findMany({ where: { round: { experimentId }, index: 0 } });
+    expect(rows.length).toBe(gen.prompts);
+    expect(rows.every((r) => r.completion.endsWith('\uFFFDx'))).toBe(true);
+    const artifact = await bed.db.artifact.findUniqueOrThrow({ where: { id: gen.samplesArtifactId } });
+    expect((await bed.artifacts.get(artifact.uri)).toString('utf8')).not.toContain('\\u0000');
+  });
+
   it('fitting a reward model with no rankings fails for good with INSUFFICIENT_RANKINGS', async () => {
     const acts = bed.activities(new ScriptedEngine());
     const { experimentId, key } = await bed.experiment(SPEC);
