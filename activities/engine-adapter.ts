@@ -21,6 +21,7 @@ import {
   type ModelBundle,
   type PpoProgress,
   type RankedCompletions,
+  type TaskPrompt,
   type TrainerState,
 } from '../engine';
 import { SessionCache, paramShapes } from '../engine/platform';
@@ -46,6 +47,22 @@ function policyFromState(state: TrainerState, tokenizer: ModelBundle['tokenizer'
   const names = paramShapes(state.config).map((p) => p.name);
   const weights = Object.fromEntries(names.map((n) => [n, state.weights[n]]));
   return serializeModel({ config: state.config, tokenizer: state.tokenizer ?? tokenizer, weights });
+}
+
+/**
+ * The prompts of a split that the spec allows (`task.topics`, `task.constraints`: topic ids and constraint kinds as
+ * the built-in task names them). A name the task does not know is a permanent error naming it.
+ */
+export function promptsOf(task: BuiltinTask, spec: ExperimentSpec, split: 'train' | 'heldout'): TaskPrompt[] {
+  const all = split === 'train' ? task.trainPrompts : task.heldoutPrompts;
+  const { topics, constraints } = spec.task;
+  if (!topics && !constraints) return [...all];
+  const known = { topics: new Set([...task.trainPrompts, ...task.heldoutPrompts].map((p) => p.topic)), kinds: new Set([...task.trainPrompts, ...task.heldoutPrompts].map((p) => p.constraint.kind as string)) };
+  const unknown = [...(topics ?? []).filter((t) => !known.topics.has(t)).map((t) => `topic ${t}`), ...(constraints ?? []).filter((c) => !known.kinds.has(c)).map((c) => `constraint ${c}`)];
+  if (unknown.length > 0) throw permanentFailure('SPEC_INVALID', `task: the built-in task has no ${unknown.join(', ')} (topics: ${[...known.topics].join(', ')}; constraints: ${[...known.kinds].join(', ')})`);
+  const picked = all.filter((p) => (!topics || topics.includes(p.topic)) && (!constraints || constraints.includes(p.constraint.kind)));
+  if (picked.length === 0) throw permanentFailure('SPEC_INVALID', `task: no ${split} prompt has one of topics ${JSON.stringify(topics ?? 'any')} with one of constraints ${JSON.stringify(constraints ?? 'any')}`);
+  return picked;
 }
 
 /** Platform rankings (best first, ties sharing a rank) as the trainers' K-way rankings. */
@@ -124,7 +141,7 @@ export function createEngineAdapter(opts: EngineAdapterOptions): ExperimentEngin
     async generateSamples(spec, args, o): Promise<SampledPrompt[]> {
       const task = taskOf(spec);
       // Distinct prompts per round, drawn with the round's seed from the training split.
-      const prompts = Rng.fromSeed(args.seed).fork('prompts').shuffle([...task.trainPrompts]).slice(0, spec.rounds.promptsPerRound);
+      const prompts = Rng.fromSeed(args.seed).fork('prompts').shuffle(promptsOf(task, spec, 'train')).slice(0, spec.rounds.promptsPerRound);
       abortIf(o.signal);
       const s = spec.rounds.sampling;
       const out = await sampleCompletions(bundle(args.policy, 'the policy'), prompts.map((p) => p.text), {
@@ -164,6 +181,12 @@ export function createEngineAdapter(opts: EngineAdapterOptions): ExperimentEngin
     async openPpo(spec, args): Promise<PolicyTrainer<PpoMetrics>> {
       const task = taskOf(spec);
       const p = spec.ppo;
+      if (p.valueInitFrom !== 'reward-model') {
+        throw permanentFailure('INVALID_ARGUMENT', `ppo.valueInitFrom '${p.valueInitFrom}' is not supported by the built-in engine, which initialises the value network from the reward model (InstructGPT §3.6)`);
+      }
+      // Rollout prompts: balanced by constraint kind over the whole training split, or drawn from the spec's subset.
+      const allowed = spec.task.topics || spec.task.constraints ? promptsOf(task, spec, 'train').map((q) => q.text) : undefined;
+      const drawPrompts = (n: number, rng: Rng) => (allowed ? Array.from({ length: n }, () => allowed[rng.int(allowed.length)]) : task.samplePrompts(n, rng).map((q) => q.text));
       const policy = bundle(args.policy, 'the policy');
       const reference = bundle(args.reference, 'the reference');
       const rewardModel = bundle(args.rewardModel, 'the reward model');
@@ -171,7 +194,7 @@ export function createEngineAdapter(opts: EngineAdapterOptions): ExperimentEngin
         resumeFrom: args.state ? deserializeTrainerState(args.state) : undefined,
         run: async (hooks) => {
           const r = await runPpo(
-            { policy, reference, rewardModel, prompts: (n, rng) => task.samplePrompts(n, rng).map((q) => q.text), pretrainTexts: task.pretrainTexts },
+            { policy, reference, rewardModel, prompts: drawPrompts, pretrainTexts: task.pretrainTexts },
             {
               iterations: p.iterations,
               promptsPerIteration: p.promptsPerIteration,
@@ -234,7 +257,8 @@ export function createEngineAdapter(opts: EngineAdapterOptions): ExperimentEngin
     async evaluate(spec, args, o) {
       const task = taskOf(spec);
       abortIf(o.signal);
-      const prompts = task.heldoutPrompts.slice(0, spec.evaluation.heldoutPrompts).map((p) => p.text);
+      // The held-out split is ordered so that any prefix is balanced by constraint kind.
+      const prompts = promptsOf(task, spec, 'heldout').slice(0, spec.evaluation.heldoutPrompts).map((p) => p.text);
       const ev = await evaluatePolicy(
         { policy: bundle(args.policy, 'the policy'), reference: bundle(args.reference, 'the reference'), rewardModel: bundle(args.rewardModel, 'the reward model'), prompts, judge: (p, a, b) => task.judge.compare(p, a, b), honoured: (p, c) => task.oracle.score(p, c).constraint >= 1 },
         { seed: args.seed, maxNewTokens: spec.rounds.sampling.maxNewTokens, sessions },
