@@ -45,9 +45,10 @@ async function openRound(n: number): Promise<{ experimentId: string; overlapTask
   const { experiment } = await createExperiment(db, { specYaml: `name: sim\nrounds: { promptsPerRound: ${n}, completionsPerPrompt: 3 }`, createdBy: 'test' });
   await setExperimentStatus(db, { experimentId: experiment.id, status: 'running', actor: 'test' });
   const policy = await registerArtifact(db, { key: `sim/${experiment.id}/policy`, uri: `file:///x/${experiment.id}`, sha256: sha(experiment.id), bytes: 1, kind: 'policy', experimentId: experiment.id, createdBy: 'test' });
-  const items = task.trainPrompts.slice(0, n).map((p) => ({
+  const items = task.trainPrompts.slice(0, n).map((p, i) => ({
     prompt: { key: p.id, text: p.text },
-    completions: task.demonstrations.slice(0, 3).map((d) => ({ text: d.completion, tokens: 8, policyArtifactId: policy.artifact.id })),
+    // The first prompt's completions are identical: the oracle ties them all, and the labeler must still rank them.
+    completions: (i === 0 ? [0, 0, 0] : [0, 1, 2]).map((j) => ({ text: task.demonstrations[j].completion, tokens: 8, policyArtifactId: policy.artifact.id })),
   }));
   await storeSamples(db, { experimentId: experiment.id, roundIndex: 0, items, idempotencyKey: `sim/${experiment.id}/samples`, actor: 'test' });
   const opened = await openLabelingRound(db, { experimentId: experiment.id, roundIndex: 0, overlapShare: 0.25, seed: 3, actor: 'test' });

@@ -112,7 +112,9 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
       const ranking = sim.rank(t.prompt.text, texts, t.taskId);
       const best = task.oracle.score(t.prompt.text, texts[ranking.order[0]]);
       const body = {
-        ordering: ranking.groups.map((g) => (g.length === 1 ? t.samples[g[0]].id : g.map((i) => t.samples[i].id))),
+        // All K tied (identical completions, say) is no ranking: the API wants two groups at least, so then the
+        // labeler just puts them in some order, as a person asked to rank them would.
+        ordering: ranking.groups.length >= 2 ? ranking.groups.map((g) => (g.length === 1 ? t.samples[g[0]].id : g.map((i) => t.samples[i].id))) : ranking.order.map((i) => t.samples[i].id),
         // InstructGPT's 1–7 Likert from the oracle's 0–10 total of the preferred completion.
         quality: Math.max(1, Math.min(7, 1 + Math.round((best.total / 10) * 6))),
         flags: { followsInstruction: best.constraint >= 1, hallucination: false, harmful: false },
@@ -132,6 +134,8 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
         if (!(e instanceof ApiError) || e.status < 400 || e.status >= 500) throw e;
         result.skipped += 1;
         opts.onEvent?.({ type: 'skipped', labeler: name, taskId: t.taskId, reason: e.message });
+        // The task may still be ours (a claim holds it until it expires): do not spin on it.
+        await sleep(Math.max(1_000, opts.pollMs ?? 500), opts.signal);
       }
     }
   };
