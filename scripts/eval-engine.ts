@@ -5,12 +5,16 @@
  *
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 4] [--rm-epochs 2] [--rm-lr 3e-4] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
- *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--noise 0.1] [--verbose 1]
+ *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--noise 0.1] [--verbose 1] [--dump DIR]
+ *
+ * `--dump DIR` also writes the SFT and reward models (safetensors), the rankings and the RM metrics (JSON) there;
+ * `--from DIR` reuses them instead of training (for tuning PPO; `--refit-rm 1` refits the RM on the same rankings).
  *
  * `--eval-split train` evaluates on training-distribution prompts instead: hyper-parameters are tuned with it,
  * so that the held-out prompts are only ever used for the reported figures.
  */
 import {
+  TASK_MODEL_CONFIG,
   createBuiltinTask,
   evaluatePolicy,
   fitRewardModel,
@@ -20,6 +24,9 @@ import {
   trainTaskSft,
   trainTaskTokenizer,
 } from '../engine';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type RankedCompletions, type RewardModelMetrics, deserializeModel, serializeModel } from '../engine';
 import { Rng } from '../engine/util/rng';
 
 function arg(name: string, def: number): number {
@@ -54,10 +61,15 @@ async function main(): Promise<void> {
   const tokenizer = trainTaskTokenizer(task);
   phase('task_s');
 
-  const sft = await trainTaskSft(task, {
+  const from = argStr('from', '');
+  const sft = from
+    ? { bundle: deserializeModel(readFileSync(join(from, 'sft.safetensors'))), history: [] as { loss: number }[] }
+    : await trainTaskSft(task, {
     tokenizer,
     seed,
+    config: { width: arg('width', TASK_MODEL_CONFIG.width), layers: arg('layers', TASK_MODEL_CONFIG.layers), heads: arg('heads', TASK_MODEL_CONFIG.heads) },
     ...(process.argv.includes('--sft-steps') ? { steps: arg('sft-steps', 0) } : {}),
+    ...(process.argv.includes('--sft-lr') ? { lr: arg('sft-lr', 0) } : {}),
     onProgress: (step, m) => {
       if (step % 200 === 0) log(`sft ${step} loss ${m.loss.toFixed(3)}`);
     },
@@ -69,16 +81,23 @@ async function main(): Promise<void> {
   const k = arg('k', 4);
   const maxNewTokens = arg('max-new-tokens', 24);
   const trainPrompts = task.trainPrompts.map((p) => p.text);
-  const samples = await sampleCompletions(reference, trainPrompts, { k, seed: `${seed}:rm-samples`, maxNewTokens });
   const labeler = task.simulatedLabeler({ noise: arg('noise', 0.1), seed: `${seed}:labeler`, markTies: true });
-  const rankings = samples.map((s) => rankingFromLabeler(s.prompt, s.texts, labeler.rank(s.prompt, s.texts, s.prompt)));
+  const rankings = from
+    ? (JSON.parse(readFileSync(join(from, 'rankings.json'), 'utf8')) as RankedCompletions[])
+    : (await sampleCompletions(reference, trainPrompts, { k, seed: `${seed}:rm-samples`, maxNewTokens })).map((s) =>
+        rankingFromLabeler(s.prompt, s.texts, labeler.rank(s.prompt, s.texts, s.prompt)),
+      );
   phase('sample_label_s');
 
   const oracleTotal = (p: string, c: string): number => task.oracle.score(p, c).total;
-  const rm = await fitRewardModel(reference, rankings, {
+  const rmFile = from ? join(from, 'rm.safetensors') : '';
+  const rm = rmFile && existsSync(rmFile) && !process.argv.includes('--refit-rm')
+    ? { model: deserializeModel(readFileSync(rmFile)), metrics: JSON.parse(readFileSync(join(from, 'rm-metrics.json'), 'utf8')) as RewardModelMetrics }
+    : await fitRewardModel(reference, rankings, {
     seed,
     epochs: arg('rm-epochs', 2),
     lr: arg('rm-lr', 3e-4),
+    normalizeScale: arg('rm-scale', 1) > 0,
     batch: arg('rm-batch', 8),
     oracle: oracleTotal,
     onProgress: (p) => log(`rm ${p.phase} ${p.step}/${p.steps} loss ${p.loss?.toFixed(4) ?? ''}`),
@@ -86,6 +105,18 @@ async function main(): Promise<void> {
   });
   log(`rm ${JSON.stringify(rm.metrics)}`);
   phase('rm_s');
+  const dump = argStr('dump', '');
+  if (dump) {
+    mkdirSync(dump, { recursive: true });
+    writeFileSync(join(dump, 'sft.safetensors'), serializeModel(reference));
+    writeFileSync(join(dump, 'rm.safetensors'), serializeModel(rm.model));
+    writeFileSync(join(dump, 'rankings.json'), JSON.stringify(rankings));
+    writeFileSync(join(dump, 'rm-metrics.json'), JSON.stringify(rm.metrics));
+  }
+  if (arg('stop-after-rm', 0)) {
+    process.stdout.write(`${JSON.stringify({ rm: rm.metrics, phases })}\n`);
+    return;
+  }
 
   const ppo = await runPpo(
     { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text) },

@@ -4,7 +4,7 @@
  * share of samples that honour their constraint, the oracle mean, on-topic and well-formed shares, at
  * temperature 1 (what PPO starts from) and greedy.
  *
- *   npx tsx scripts/sft-task.ts [--steps N] [--batch B] [--lr X] [--width D] [--layers L] [--heads H] [--samples N]
+ *   npx tsx scripts/sft-task.ts [--steps N] [--batch B] [--lr X] [--warmup N] [--width D] [--layers L] [--heads H] [--samples N]
  *                               [--honour-share S] [--seed S] [--spinning 1]
  */
 import { TASK_MODEL_CONFIG } from '../engine/models/config';
@@ -61,16 +61,20 @@ async function main(): Promise<void> {
   let acc = 0;
   let cnt = 0;
   const steps = arg('steps', TASK_SFT_OPTIONS.steps as number);
+  const lr = arg('lr', TASK_SFT_OPTIONS.lr);
+  const sft = {
+    ...TASK_SFT_OPTIONS,
+    steps,
+    warmupSteps: Math.min(arg('warmup', TASK_SFT_OPTIONS.warmupSteps as number), steps),
+    batchSize: arg('batch', TASK_SFT_OPTIONS.batchSize),
+    lr,
+    minLr: lr / 10,
+    seed: arg('seed', 1),
+  };
   const r = await trainSft(
     { config, tokenizer, examples: data.train },
     {
-      ...TASK_SFT_OPTIONS,
-      steps,
-      warmupSteps: Math.min(TASK_SFT_OPTIONS.warmupSteps as number, steps),
-      batchSize: arg('batch', TASK_SFT_OPTIONS.batchSize),
-      lr: arg('lr', TASK_SFT_OPTIONS.lr),
-      minLr: arg('lr', TASK_SFT_OPTIONS.lr) / 10,
-      seed: arg('seed', 1),
+      ...sft,
       evalEvery: Math.max(1, Math.round(steps / 6)),
       evalExamples: data.eval,
       session: { threads: 2, spinning: arg('spinning', 0) === 1 },
@@ -91,7 +95,7 @@ async function main(): Promise<void> {
   const n = arg('samples', 320);
   const out = {
     config,
-    sft: { ...TASK_SFT_OPTIONS, steps },
+    sft,
     sft_wall_s: Math.round(trainS * 10) / 10,
     loss_curve: curve,
     sample_t1: { train: await score(task, sampler, 'train', n, false), heldout: await score(task, sampler, 'heldout', n, false) },

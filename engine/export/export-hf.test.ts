@@ -11,7 +11,7 @@ import { exportHfFolder } from './export-hf';
 import { UnsupportedModelFolderError, importHfFolder } from './import-hf';
 
 // transformers.js is ESM-first; its CommonJS build loads under jest
-const hf = require('@huggingface/transformers') as typeof import('@huggingface/transformers');
+const hf = require('@huggingface/transformers') as typeof import('@huggingface/transformers', { with: { 'resolution-mode': 'require' } });
 
 const colours = ['red', 'blue', 'green', 'pink', 'gold', 'grey'];
 const things = ['cat', 'sky', 'sea', 'tree'];

@@ -2,12 +2,11 @@ import type * as ort from 'onnxruntime-node';
 import { type ModelConfig, headDim, validateModelConfig } from '../models/config';
 import type { Weights } from '../models/init';
 import { paramShapes } from '../models/param-names';
-import { PLATFORM_SESSION_OPTIONS } from '../models/session-cache';
 import { type SessionOptions, createSession, toOrt } from '../onnx/session';
 import type { HfTokenizerJson } from '../tokenizer/hf-json';
 import { Tokenizer } from '../tokenizer/tokenizer';
-import { Rng, type Seed } from '../util/rng';
-import { buildDecodeGraph, decodeNames } from './decode-graph';
+import { Rng, type RngState, type Seed } from '../util/rng';
+import { buildDecodeStepGraph, buildPrefillGraph, decodeNames, decodeStepWeights } from './decode-graph';
 import { type SelectionRule, TokenSelector } from './token-selector';
 
 /** Why a sequence stopped. */
@@ -32,6 +31,8 @@ export interface GenerateOptions {
   seed?: Seed;
   /** One seed per prompt instead (stream `Rng.fromSeed(seeds[i])`): results independent of position too. */
   seeds?: readonly Seed[];
+  /** Explicit stream states, one per prompt (what a SamplerPool hands its workers); overrides seed and seeds. */
+  streams?: readonly RngState[];
   /** Stop when EOS is generated (default true; false lets benchmarks force maxNewTokens). */
   stopAtEos?: boolean;
   /** More token ids that end a sequence (finish reason 'stop_token'). */
@@ -39,6 +40,14 @@ export interface GenerateOptions {
   /** Texts that end a sequence when they appear in the decoded completion (finish reason 'stop_sequence'). */
   stopSequences?: readonly string[];
 }
+
+/**
+ * Session options the sampler uses by default: one intra-op thread, no spinning. A decode step of a small model is
+ * dozens of tiny kernels, where a second thread costs more in hand-offs than it gains (measured, task model,
+ * batch 16: 0.54 ms per step on 1 thread vs 0.60 on 2 without spinning and 0.99 on 2 with spinning, on the shared
+ * 2-core machine); it also leaves the other core to whatever else runs.
+ */
+export const SAMPLER_SESSION_OPTIONS: Readonly<SessionOptions> = { threads: 1, spinning: false };
 
 /** One generated completion. */
 export interface Generation {
@@ -67,7 +76,7 @@ export interface SamplerModel {
 
 /** Options of {@link Sampler.create}. */
 export interface SamplerOptions {
-  /** onnxruntime session options (default PLATFORM_SESSION_OPTIONS: 2 threads, no spinning). */
+  /** onnxruntime session options (default {@link SAMPLER_SESSION_OPTIONS}: 1 thread, no spinning). */
   session?: SessionOptions;
   /**
    * 'initializers' (default): weights are baked into the session, which is rebuilt by setWeights (measured
@@ -77,7 +86,7 @@ export interface SamplerOptions {
   weightsMode?: 'initializers' | 'inputs';
   /** Most sequences decoded together (default 32); more prompts run in consecutive batches. */
   batchSize?: number;
-  /** ONNX opset of the decode graph (default 17). */
+  /** ONNX opset of the sampler's graphs (default 20, for the fused Gelu). */
   opset?: number;
 }
 
@@ -94,21 +103,24 @@ interface Row {
 }
 
 /**
- * Batched KV-cache sampling on onnxruntime: prompts are left-padded into one prefill run of the decode graph
- * (./decode-graph), then one run per new token. The key/value cache is a JavaScript buffer per layer, sized once
- * per batch, that the graph reads in place; each run returns only the new keys/values, which are written into
- * the next cache slot. Token selection runs in JavaScript (./token-selector). Finished rows are dropped from the
- * cache once a quarter of the batch has finished, so short completions stop costing compute.
+ * Batched KV-cache sampling on onnxruntime: prompts are left-padded into one run of the prefill graph, then one run
+ * of the decode-step graph per new token (./decode-graph). The key/value cache is a JavaScript buffer per layer,
+ * sized once per batch, that the step graph reads in place; each step returns only the new keys/values, which are
+ * written into the next cache slot. The graphs also return the log-softmax and the tempered softmax, so token
+ * selection in JavaScript (./token-selector) does no exp. Finished rows are dropped from the cache once a quarter
+ * of the batch has finished, so short completions stop costing compute.
  */
 export class Sampler {
   readonly config: ModelConfig;
   readonly tokenizer: Tokenizer;
-  /** Milliseconds the last (re)build of the session took (graph + session creation). */
+  /** Milliseconds the last (re)build of the sessions took (graphs + session creation, or weight copies). */
   lastBuildMs = 0;
   /** Counters since creation: onnxruntime runs, tokens generated, cache compactions. */
   readonly stats = { prefillRuns: 0, decodeRuns: 0, tokens: 0, compactions: 0 };
-  private session: ort.InferenceSession | undefined;
-  private weightFeeds: Record<string, ort.Tensor> = {};
+  private prefill: ort.InferenceSession | undefined;
+  private step: ort.InferenceSession | undefined;
+  private prefillWeights: Record<string, ort.Tensor> = {};
+  private stepWeights: Record<string, ort.Tensor> = {};
   private readonly selector: TokenSelector;
   private readonly mode: 'initializers' | 'inputs';
   private readonly batchSize: number;
@@ -125,44 +137,53 @@ export class Sampler {
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`Sampler: batchSize must be a positive integer, got ${this.batchSize}`);
   }
 
-  /** A sampler for `model` (its session is built before this resolves). */
+  /** A sampler for `model` (its sessions are built before this resolves). */
   static async create(model: SamplerModel, options: SamplerOptions = {}): Promise<Sampler> {
     const s = new Sampler(model, options);
     await s.setWeights(model.weights);
     return s;
   }
 
-  /** Uses new weights from now on (rebuilds the session in 'initializers' mode). */
+  /** Uses new weights from now on (rebuilds the sessions in 'initializers' mode, copies the weights in 'inputs'). */
   async setWeights(weights: Readonly<Weights>): Promise<void> {
     const t0 = performance.now();
-    for (const { name, shape } of paramShapes(this.config)) {
+    const shapes = paramShapes(this.config);
+    for (const { name, shape } of shapes) {
       const n = shape.reduce((a, b) => a * b, 1);
       if (weights[name]?.length !== n) throw new Error(`Sampler: weight ${name} is missing or not [${shape.join(',')}]`);
     }
-    const sessionOptions = this.options.session ?? PLATFORM_SESSION_OPTIONS;
+    const sessionOptions = this.options.session ?? SAMPLER_SESSION_OPTIONS;
+    const opset = this.options.opset;
     if (this.mode === 'initializers') {
-      const old = this.session;
-      this.session = await createSession(buildDecodeGraph(this.config, { weights, opset: this.options.opset }), sessionOptions);
-      if (old) await old.release();
+      const old = [this.prefill, this.step];
+      this.prefill = await createSession(buildPrefillGraph(this.config, { weights, opset }), sessionOptions);
+      this.step = await createSession(buildDecodeStepGraph(this.config, { weights, opset }), sessionOptions);
+      for (const s of old) if (s) await s.release();
     } else {
-      this.session ??= await createSession(buildDecodeGraph(this.config, { opset: this.options.opset }), sessionOptions);
-      this.weightFeeds = {};
-      for (const { name, shape } of paramShapes(this.config)) this.weightFeeds[name] = toOrt(weights[name].slice(), shape);
+      this.prefill ??= await createSession(buildPrefillGraph(this.config, { opset }), sessionOptions);
+      this.step ??= await createSession(buildDecodeStepGraph(this.config, { opset }), sessionOptions);
+      const scaled = decodeStepWeights(this.config, weights);
+      this.prefillWeights = {};
+      this.stepWeights = {};
+      for (const { name, shape } of shapes) {
+        this.prefillWeights[name] = toOrt(weights[name].slice(), shape);
+        this.stepWeights[name] = scaled[name] === weights[name] ? this.prefillWeights[name] : toOrt(scaled[name], shape);
+      }
     }
     this.lastBuildMs = performance.now() - t0;
   }
 
   /** Generates one completion per prompt (text, or token ids), in prompt order. */
   async generate(prompts: readonly (string | readonly number[])[], options: GenerateOptions): Promise<Generation[]> {
-    const rule = checkOptions(options, prompts.length);
-    const rows: Row[] = prompts.map((p, index) => {
-      const prompt = typeof p === 'string' ? this.tokenizer.encode(p) : [...p];
-      if (prompt.length === 0) throw new Error(`Sampler.generate: prompt ${index} is empty`);
-      if (prompt.length > this.config.context) throw new Error(`Sampler.generate: prompt ${index} has ${prompt.length} tokens, the model's context is ${this.config.context}`);
-      for (const t of prompt) if (!(Number.isInteger(t) && t >= 0 && t < this.config.vocabSize)) throw new Error(`Sampler.generate: prompt ${index} has token ${t} outside the vocabulary`);
-      const rng = rule.greedy ? undefined : options.seeds ? Rng.fromSeed(options.seeds[index]) : Rng.fromSeed(options.seed as Seed).fork(`sequence:${index}`);
-      return { index, prompt, tokens: [], logProbs: [], rng, cut: -1 };
-    });
+    const rule = checkGenerateOptions(options, prompts.length);
+    const rows: Row[] = encodePrompts(this.tokenizer, this.config, prompts).map((prompt, index) => ({
+      index,
+      prompt,
+      tokens: [],
+      logProbs: [],
+      rng: rule.greedy ? undefined : sequenceStream(options, index),
+      cut: -1,
+    }));
     for (let i = 0; i < rows.length; i += this.batchSize) await this.runBatch(rows.slice(i, i + this.batchSize), options, rule);
     return rows.map((r) => ({
       promptTokens: r.prompt,
@@ -173,16 +194,18 @@ export class Sampler {
     }));
   }
 
-  /** Frees the onnxruntime session. */
+  /** Frees the onnxruntime sessions. */
   async release(): Promise<void> {
-    const s = this.session;
-    this.session = undefined;
-    if (s) await s.release();
+    const old = [this.prefill, this.step];
+    this.prefill = undefined;
+    this.step = undefined;
+    for (const s of old) if (s) await s.release();
   }
 
   private async runBatch(batch: Row[], options: GenerateOptions, rule: SelectionRule): Promise<void> {
-    const session = this.session;
-    if (!session) throw new Error('Sampler: released');
+    const prefill = this.prefill;
+    const stepSession = this.step;
+    if (!prefill || !stepSession) throw new Error('Sampler: released');
     const { vocabSize: V, context, heads: H, layers: L } = this.config;
     const hd = headDim(this.config);
     const eos = this.tokenizer.eosId;
@@ -190,6 +213,7 @@ export class Sampler {
     const stopTokens = new Set(options.stopTokens ?? []);
     const stopSeqs = options.stopSequences ?? [];
     const pad = this.tokenizer.padId;
+    const invT = toOrt(Float32Array.of(1 / rule.temperature), [1]);
 
     let live = batch.slice();
     let b = live.length;
@@ -199,32 +223,23 @@ export class Sampler {
     const rowSize = H * cap * hd;
     const cacheK = Array.from({ length: L }, () => new Float32Array(b * rowSize));
     const cacheV = Array.from({ length: L }, () => new Float32Array(b * rowSize));
-    const cacheMask = new Float32Array(b * cap);
+    // additive attention bias per cache slot: 0 = holds a visible token, −1e9 = padding or not yet written
+    const cacheBias = new Float32Array(b * cap).fill(-1e9);
 
     // prefill: left-padded prompts; position ids count tokens only
     const ids = new BigInt64Array(b * P).fill(BigInt(pad));
     const pos = new BigInt64Array(b * P);
-    const newMask = new Float32Array(b * P);
+    const mask = new Float32Array(b * P);
     live.forEach((r, j) => {
       const off = P - r.prompt.length;
       r.prompt.forEach((t, i) => {
         ids[j * P + off + i] = BigInt(t);
         pos[j * P + off + i] = BigInt(i);
-        newMask[j * P + off + i] = 1;
-        cacheMask[j * cap + off + i] = 1;
+        mask[j * P + off + i] = 1;
+        cacheBias[j * cap + off + i] = 0;
       });
     });
-    const empty = new Float32Array(0);
-    const feeds: Record<string, ort.Tensor> = { ...this.weightFeeds };
-    feeds.input_ids = toOrt(ids, [b, P]);
-    feeds.position_ids = toOrt(pos, [b, P]);
-    feeds.new_mask = toOrt(newMask, [b, P]);
-    feeds.cache_mask = toOrt(empty, [b, 0]);
-    for (let l = 0; l < L; l++) {
-      feeds[decodeNames.cacheKey(l)] = toOrt(empty, [b, H, 0, hd]);
-      feeds[decodeNames.cacheValue(l)] = toOrt(empty, [b, H, 0, hd]);
-    }
-    let out = await session.run(feeds);
+    let out = await prefill.run({ ...this.prefillWeights, input_ids: toOrt(ids, [b, P]), position_ids: toOrt(pos, [b, P]), attention_mask: toOrt(mask, [b, P]), inv_temperature: invT });
     this.stats.prefillRuns++;
     const store = (seq: number, slot: number): void => {
       for (let l = 0; l < L; l++) {
@@ -237,9 +252,10 @@ export class Sampler {
 
     const stepIds = new BigInt64Array(b);
     const stepPos = new BigInt64Array(b);
-    const stepMask = new Float32Array(b).fill(1);
+    const feeds: Record<string, ort.Tensor> = { ...this.stepWeights, inv_temperature: invT };
     for (;;) {
-      const logits = out.logits.data as Float32Array;
+      const logprobs = out.logprobs.data as Float32Array;
+      const probs = out.probs.data as Float32Array;
       let finished = 0;
       for (let j = 0; j < b; j++) {
         const r = live[j];
@@ -247,7 +263,7 @@ export class Sampler {
           finished++;
           continue;
         }
-        const tok = this.selector.select(logits, j * V, rule, r.rng);
+        const tok = this.selector.selectPrepared(logprobs, probs, j * V, rule, r.rng);
         r.tokens.push(tok);
         r.logProbs.push(this.selector.logProb);
         this.stats.tokens++;
@@ -270,7 +286,7 @@ export class Sampler {
               cacheK[l].copyWithin(i * rowSize, j * rowSize, (j + 1) * rowSize);
               cacheV[l].copyWithin(i * rowSize, j * rowSize, (j + 1) * rowSize);
             }
-            cacheMask.copyWithin(i * cap, j * cap, (j + 1) * cap);
+            cacheBias.copyWithin(i * cap, j * cap, (j + 1) * cap);
             live[i] = live[j];
           }
           i++;
@@ -286,19 +302,17 @@ export class Sampler {
         stepIds[j] = BigInt(r.finish ? pad : r.tokens[r.tokens.length - 1]);
         stepPos[j] = BigInt(Math.min(r.prompt.length + r.tokens.length - 1, context - 1));
       }
-      const step: Record<string, ort.Tensor> = { ...this.weightFeeds };
-      step.input_ids = toOrt(stepIds.subarray(0, b), [b, 1]);
-      step.position_ids = toOrt(stepPos.subarray(0, b), [b, 1]);
-      step.new_mask = toOrt(stepMask.subarray(0, b), [b, 1]);
-      step.cache_mask = toOrt(cacheMask.subarray(0, b * cap), [b, cap]);
+      feeds.input_ids = toOrt(stepIds.subarray(0, b), [b]);
+      feeds.position_ids = toOrt(stepPos.subarray(0, b), [b]);
+      feeds.cache_bias = toOrt(cacheBias.subarray(0, b * cap), [b, 1, 1, cap]);
       for (let l = 0; l < L; l++) {
-        step[decodeNames.cacheKey(l)] = toOrt(cacheK[l].subarray(0, b * rowSize), [b, H, cap, hd]);
-        step[decodeNames.cacheValue(l)] = toOrt(cacheV[l].subarray(0, b * rowSize), [b, H, cap, hd]);
+        feeds[decodeNames.cacheKey(l)] = toOrt(cacheK[l].subarray(0, b * rowSize), [b, H, cap, hd]);
+        feeds[decodeNames.cacheValue(l)] = toOrt(cacheV[l].subarray(0, b * rowSize), [b, H, cap, hd]);
       }
-      out = await session.run(step);
+      out = await stepSession.run(feeds);
       this.stats.decodeRuns++;
       store(1, filled);
-      for (let j = 0; j < b; j++) cacheMask[j * cap + filled] = 1;
+      for (let j = 0; j < b; j++) cacheBias[j * cap + filled] = 0;
       filled++;
     }
   }
@@ -332,7 +346,27 @@ function writeSlots(src: Float32Array, cache: Float32Array, rows: number, seq: n
   for (let r = 0; r < rows; r++) cache.set(src.subarray(r * n, (r + 1) * n), (r * cap + slot) * hd);
 }
 
-function checkOptions(o: GenerateOptions, n: number): SelectionRule {
+/** Token ids of each prompt (text is encoded), checked against the model: non-empty, within context and vocabulary. */
+export function encodePrompts(tokenizer: Tokenizer, config: ModelConfig, prompts: readonly (string | readonly number[])[]): number[][] {
+  return prompts.map((p, index) => {
+    const prompt = typeof p === 'string' ? tokenizer.encode(p) : [...p];
+    if (prompt.length === 0) throw new Error(`Sampler.generate: prompt ${index} is empty`);
+    if (prompt.length > config.context) throw new Error(`Sampler.generate: prompt ${index} has ${prompt.length} tokens, the model's context is ${config.context}`);
+    for (const t of prompt) if (!(Number.isInteger(t) && t >= 0 && t < config.vocabSize)) throw new Error(`Sampler.generate: prompt ${index} has token ${t} outside the vocabulary`);
+    return prompt;
+  });
+}
+
+/** The random stream of prompt `index` under `options` (see GenerateOptions.seed / seeds / streams). */
+export function sequenceStream(options: GenerateOptions, index: number): Rng {
+  if (options.streams) return Rng.fromState(options.streams[index]);
+  if (options.seeds) return Rng.fromSeed(options.seeds[index]);
+  if (options.seed === undefined) throw new Error('Sampler.generate: sampling needs an explicit seed (or seeds, or greedy: true)');
+  return Rng.fromSeed(options.seed).fork(`sequence:${index}`);
+}
+
+/** Validates generate options for `n` prompts and returns the selection rule (throws naming the bad option). */
+export function checkGenerateOptions(o: GenerateOptions, n: number): SelectionRule {
   if (!Number.isInteger(o.maxNewTokens) || o.maxNewTokens < 1) throw new Error(`Sampler.generate: maxNewTokens must be a positive integer, got ${o.maxNewTokens}`);
   const temperature = o.temperature ?? 1;
   if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new Error(`Sampler.generate: temperature must be ≥ 0, got ${temperature}`);
@@ -342,7 +376,9 @@ function checkOptions(o: GenerateOptions, n: number): SelectionRule {
   if (!(topP > 0 && topP <= 1)) throw new Error(`Sampler.generate: topP must be in (0, 1], got ${topP}`);
   const greedy = o.greedy === true || temperature === 0;
   if (!greedy) {
-    if (o.seeds) {
+    if (o.streams) {
+      if (o.streams.length !== n) throw new Error(`Sampler.generate: ${o.streams.length} streams for ${n} prompts`);
+    } else if (o.seeds) {
       if (o.seeds.length !== n) throw new Error(`Sampler.generate: ${o.seeds.length} seeds for ${n} prompts`);
     } else if (o.seed === undefined) {
       throw new Error('Sampler.generate: sampling needs an explicit seed (or seeds, or greedy: true)');

@@ -41,82 +41,88 @@ export class TokenSelector {
   }
 
   /**
-   * Selects a token from `logits[offset … offset + V)` and sets {@link logProb}. `rng` is needed unless the rule
-   * is greedy.
+   * Selects a token from `logits[offset … offset + V)` and sets {@link logProb}, computing the softmax in
+   * JavaScript. `rng` is needed unless the rule is greedy.
    */
   select(logits: Float32Array, offset: number, rule: SelectionRule, rng: Rng | undefined): number {
     const V = this.sampleable;
     let max = -Infinity;
+    for (let i = 0; i < V; i++) if (logits[offset + i] > max) max = logits[offset + i];
+    if (!Number.isFinite(max)) throw new Error(`TokenSelector: logits row at ${offset} has no finite maximum (${max})`);
+    // log Σ exp over the whole row (ids beyond the sampleable range only enter the normaliser)
+    let top = max;
+    for (let i = V; i < this.vocabSize; i++) top = Math.max(top, logits[offset + i]);
+    let all = 0;
+    for (let i = 0; i < this.vocabSize; i++) all += Math.exp(logits[offset + i] - top);
+    const lse = top + Math.log(all);
+    if (rule.greedy) return this.finish(logits, offset, this.argmax(logits, offset), lse);
+    const w = this.weight;
+    const invT = 1 / rule.temperature;
+    for (let i = 0; i < V; i++) w[i] = Math.exp((logits[offset + i] - max) * invT);
+    if (!rng) throw new Error('TokenSelector: sampling needs an rng');
+    return this.finish(logits, offset, this.choose(w, 0, rule, rng.uniform()), lse);
+  }
+
+  /**
+   * Selects a token when the model already computed `logprobs` = log-softmax(logits) and `probs` =
+   * softmax(logits / temperature) (same row layout; the sampler's graphs do): no exp in JavaScript.
+   */
+  selectPrepared(logprobs: Float32Array, probs: Float32Array, offset: number, rule: SelectionRule, rng: Rng | undefined): number {
+    if (rule.greedy) return this.finish(logprobs, offset, this.argmax(logprobs, offset), 0);
+    if (!rng) throw new Error('TokenSelector: sampling needs an rng');
+    return this.finish(logprobs, offset, this.choose(probs, offset, rule, rng.uniform()), 0);
+  }
+
+  /** Sets logProb = scores[token] − lse (scores are logits with their lse, or log-probs with 0). */
+  private finish(scores: Float32Array, offset: number, token: number, lse: number): number {
+    this.logProb = scores[offset + token] - lse;
+    return token;
+  }
+
+  /** Most likely sampleable token (ties → lowest id). */
+  private argmax(logits: Float32Array, offset: number): number {
+    let max = -Infinity;
     let arg = 0;
-    for (let i = 0; i < V; i++) {
-      const l = logits[offset + i];
-      if (l > max) {
-        max = l;
+    for (let i = 0; i < this.sampleable; i++) {
+      if (logits[offset + i] > max) {
+        max = logits[offset + i];
         arg = i;
       }
     }
     if (!Number.isFinite(max)) throw new Error(`TokenSelector: logits row at ${offset} has no finite maximum (${max})`);
-    // ids beyond the sampleable range only enter the normaliser
-    let top = max;
-    for (let i = V; i < this.vocabSize; i++) top = Math.max(top, logits[offset + i]);
-    const w = this.weight;
-    let sum = 0;
-    for (let i = 0; i < V; i++) {
-      const e = Math.exp(logits[offset + i] - max);
-      w[i] = e;
-      sum += e;
-    }
-    let lse = max + Math.log(sum);
-    if (V < this.vocabSize) {
-      let all = 0;
-      for (let i = 0; i < this.vocabSize; i++) all += Math.exp(logits[offset + i] - top);
-      lse = top + Math.log(all);
-    }
-    let token: number;
-    if (rule.greedy) {
-      token = arg;
-    } else {
-      if (!rng) throw new Error('TokenSelector: sampling needs an rng');
-      const invT = 1 / rule.temperature;
-      let total = sum;
-      if (invT !== 1) {
-        total = 0;
-        for (let i = 0; i < V; i++) {
-          const e = Math.exp((logits[offset + i] - max) * invT);
-          w[i] = e;
-          total += e;
-        }
-      }
-      const u = rng.uniform();
-      const k = rule.topK > 0 && rule.topK < V ? rule.topK : V;
-      token = k === V && rule.topP >= 1 ? this.drawAll(total, u) : this.drawNucleus(k, rule.topP, total, u);
-    }
-    this.logProb = logits[offset + token] - lse;
-    return token;
+    return arg;
   }
 
-  /** Inverse-CDF draw over the whole vocabulary. */
-  private drawAll(total: number, u: number): number {
-    const w = this.weight;
-    let r = u * total;
-    let last = 0;
-    for (let i = 0; i < w.length; i++) {
-      if (w[i] <= 0) continue;
-      last = i;
-      r -= w[i];
-      if (r < 0) return i;
+  /** A token by the rule from non-negative weights w[off … off + sampleable) and one uniform draw u. */
+  private choose(w: Float32Array | Float64Array, off: number, rule: SelectionRule, u: number): number {
+    const n = this.sampleable;
+    const k = rule.topK > 0 && rule.topK < n ? rule.topK : n;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += w[off + i];
+    if (!(total > 0)) throw new Error('TokenSelector: the sampling weights sum to zero');
+    if (k === n && rule.topP >= 1) {
+      // inverse CDF over everything
+      let r = u * total;
+      let last = 0;
+      for (let i = 0; i < n; i++) {
+        const wi = w[off + i];
+        if (wi <= 0) continue;
+        last = i;
+        r -= wi;
+        if (r < 0) return i;
+      }
+      return last; // rounding left r ≥ 0: the last token with positive weight
     }
-    return last; // rounding left r ≥ 0: the last token with positive weight
+    return this.drawNucleus(w, off, k, rule.topP, total, u);
   }
 
   /** Pops the heaviest tokens until k are kept or their mass reaches topP of the top-k mass, then draws among them. */
-  private drawNucleus(k: number, topP: number, total: number, u: number): number {
-    const w = this.weight;
+  private drawNucleus(w: Float32Array | Float64Array, off: number, k: number, topP: number, total: number, u: number): number {
     const heap = this.heap;
     const kept = this.kept;
-    const n = w.length;
+    const n = this.sampleable;
     for (let i = 0; i < n; i++) heap[i] = i;
-    for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(heap, w, i, n);
+    for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(heap, w, off, i, n);
     let size = n;
     let m = 0;
     let mass = 0;
@@ -125,14 +131,14 @@ export class TokenSelector {
       let count = 0;
       for (; count < k; count++) {
         kept[count] = heap[0];
-        mass += w[heap[0]];
+        mass += w[off + heap[0]];
         heap[0] = heap[--size];
-        siftDown(heap, w, 0, size);
+        siftDown(heap, w, off, 0, size);
       }
       const target = topP * mass;
       let cum = 0;
       for (m = 0; m < count; ) {
-        cum += w[kept[m++]];
+        cum += w[off + kept[m++]];
         if (cum >= target) break;
       }
       mass = cum;
@@ -141,15 +147,15 @@ export class TokenSelector {
       while (m < k && size > 0) {
         const t = heap[0];
         kept[m++] = t;
-        mass += w[t];
+        mass += w[off + t];
         heap[0] = heap[--size];
-        siftDown(heap, w, 0, size);
+        siftDown(heap, w, off, 0, size);
         if (mass >= target) break;
       }
     }
     let r = u * mass;
     for (let j = 0; j < m; j++) {
-      r -= w[kept[j]];
+      r -= w[off + kept[j]];
       if (r < 0) return kept[j];
     }
     return kept[m - 1];
@@ -157,22 +163,25 @@ export class TokenSelector {
 }
 
 /** Max-heap by weight; equal weights order by lower id first, so selection is deterministic. */
-function siftDown(heap: Int32Array, w: Float64Array, i: number, size: number): void {
+function siftDown(heap: Int32Array, w: Float32Array | Float64Array, off: number, i: number, size: number): void {
   const item = heap[i];
-  const wi = w[item];
+  const wi = w[off + item];
   for (;;) {
     let c = 2 * i + 1;
     if (c >= size) break;
     const r = c + 1;
-    if (r < size && before(heap[r], heap[c], w)) c = r;
+    if (r < size && before(heap[r], heap[c], w, off)) c = r;
     const child = heap[c];
-    if (!(w[child] > wi || (w[child] === wi && child < item))) break;
+    const wc = w[off + child];
+    if (!(wc > wi || (wc === wi && child < item))) break;
     heap[i] = child;
     i = c;
   }
   heap[i] = item;
 }
 
-function before(a: number, b: number, w: Float64Array): boolean {
-  return w[a] > w[b] || (w[a] === w[b] && a < b);
+function before(a: number, b: number, w: Float32Array | Float64Array, off: number): boolean {
+  const wa = w[off + a];
+  const wb = w[off + b];
+  return wa > wb || (wa === wb && a < b);
 }

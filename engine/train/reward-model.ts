@@ -3,7 +3,8 @@
  * read at the last token; each ranking is one batch element whose K completions are forwarded once, with loss
  * −1/C(K,2) Σ log σ(r_w − r_l) over its pairs (ties skipped). After training the head's bias is shifted so that the
  * reference (SFT) samples score 0 on average, and accuracy is measured on held-out rankings (split by prompt,
- * seeded) against the labels and, when an oracle is given, against the noiseless oracle.
+ * seeded) against the labels and, when an oracle is given, against the noiseless oracle. By default the scores are
+ * also divided by the reference samples' std (stored as meta.rewardScale next to meta.rewardBias).
  */
 import { Graph } from '../autodiff/graph';
 import type { ModelBundle } from '../models/bundle';
@@ -43,11 +44,11 @@ export interface TrainerProgress {
 export interface FitRewardModelOptions {
   /** Updates; default epochs × ⌈train rankings / batch⌉. */
   steps?: number;
-  /** Passes over the training rankings when `steps` is not given (default 4). */
+  /** Passes over the training rankings when `steps` is not given (default 2). */
   epochs?: number;
   /** Rankings (prompts) per batch; each is one batch element with all its completions (default 8). */
   batch?: number;
-  /** Peak learning rate of the warm-up + cosine schedule (default 1e-4). */
+  /** Peak learning rate of the warm-up + cosine schedule (default 3e-4). */
   lr?: number;
   /** Warm-up updates (default 5% of steps). */
   warmupSteps?: number;
@@ -63,6 +64,11 @@ export interface FitRewardModelOptions {
   format?: TaskFormat;
   /** The noiseless preference (e.g. the task oracle's total): adds accuracy vs the oracle on held-out rankings. */
   oracle?: (prompt: string, completion: string) => number;
+  /**
+   * Also scale rewards so the reference samples' scores have std 1 (default true): PPO's KL coefficient and
+   * penalties then mean the same whatever the scale the ranking loss happened to give the head.
+   */
+  normalizeScale?: boolean;
   /** Samples of the reference policy whose mean score becomes 0 (default: every completion in `rankings`). */
   referenceSamples?: readonly { prompt: string; completion: string }[];
   /** Sessions to reuse (default: a new cache with the platform options). */
@@ -103,7 +109,9 @@ export interface RewardModelMetrics {
   finalLoss: number;
   /** Subtracted from the head's bias: the mean raw score of the reference samples. */
   rewardBias: number;
-  /** Std of the normalised scores of the reference samples. */
+  /** Multiplies the shifted scores (1 / referenceStd with normalizeScale, else 1). */
+  rewardScale: number;
+  /** Std of the raw scores of the reference samples. */
   referenceStd: number;
   /** Completions cut to fit the model's context. */
   truncated: number;
@@ -115,7 +123,7 @@ export interface RewardModelResult {
   metrics: RewardModelMetrics;
 }
 
-const DEFAULTS = { epochs: 4, batch: 8, lr: 1e-4, weightDecay: 0.01, maxGradNorm: 1, heldoutShare: 0.2, seed: 1, progressEvery: 10 };
+const DEFAULTS = { normalizeScale: true, epochs: 2, batch: 8, lr: 3e-4, weightDecay: 0.01, maxGradNorm: 1, heldoutShare: 0.2, seed: 1, progressEvery: 10 };
 
 /** Tokenizes a ranking's completions, cutting completions that do not fit `context` (counted in `truncated`). */
 function tokenizeRanking(r: RankedCompletions, tokenizer: Tokenizer, format: TaskFormat, context: number, counter: { truncated: number }): TokenizedRanking {
@@ -251,9 +259,12 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
   const refShape = { rows: scoreShape.rows, seq: bucketLength(Math.max(...refs.map(sequenceLength)), 8, cfg.context) };
   const refScores = await scoreRewards(sessions, cfg, weights, refs, refShape, tokenizer.padId);
   const bias = refScores.reduce((s, x) => s + x, 0) / refScores.length;
-  const [, headBias] = paramNames.rewardHead();
-  weights[headBias][0] -= bias;
   const refStd = Math.sqrt(refScores.reduce((s, x) => s + (x - bias) ** 2, 0) / refScores.length);
+  // r ← (r − bias)·scale folded into the head: w·scale, (b − bias)·scale
+  const scale = o.normalizeScale && refStd > 1e-6 ? 1 / refStd : 1;
+  const [headW, headBias] = paramNames.rewardHead();
+  weights[headBias][0] = (weights[headBias][0] - bias) * scale;
+  if (scale !== 1) for (let i = 0; i < weights[headW].length; i++) weights[headW][i] *= scale;
 
   const heldAcc = await rankingAccuracy(sessions, cfg, weights, heldT, scoreShape, tokenizer.padId, o.oracle);
   const trainAcc = await rankingAccuracy(sessions, cfg, weights, trainT, scoreShape, tokenizer.padId, o.oracle);
@@ -271,6 +282,7 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
     steps,
     finalLoss: tail.reduce((s, x) => s + x, 0) / tail.length,
     rewardBias: bias,
+    rewardScale: scale,
     referenceStd: refStd,
     truncated: counter.truncated,
   };
@@ -278,7 +290,7 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
     config: cfg,
     tokenizer: policy.tokenizer,
     weights,
-    meta: { ...(policy.meta ?? {}), kind: 'reward-model', trainer: 'fitRewardModel', rewardBias: String(bias), steps: String(steps), seed: String(o.seed) },
+    meta: { ...(policy.meta ?? {}), kind: 'reward-model', trainer: 'fitRewardModel', rewardBias: String(bias), rewardScale: String(scale), steps: String(steps), seed: String(o.seed) },
   };
   return { model, metrics };
 }

@@ -7,11 +7,11 @@ import type { SftOptions } from './sft';
  * about a minute on 2 shared cores.
  */
 export const TASK_SFT_OPTIONS: Readonly<Pick<SftOptions, 'steps' | 'batchSize' | 'lr' | 'warmupSteps' | 'minLr' | 'weightDecay' | 'gradClip'>> = {
-  steps: 1200,
+  steps: 800,
   batchSize: 32,
-  lr: 3e-3,
-  warmupSteps: 60,
-  minLr: 3e-4,
+  lr: 4e-3,
+  warmupSteps: 40,
+  minLr: 4e-4,
   weightDecay: 0.1,
   gradClip: 1,
 };

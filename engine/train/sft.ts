@@ -146,8 +146,17 @@ export async function trainSft(input: SftInput, options: SftOptions): Promise<Sf
   }
   const schedule = warmupCosine({ peakLr: o.lr, warmupSteps: o.warmupSteps, totalSteps: o.steps, minLr: o.minLr });
   const cache = new SessionCache(options.session ?? PLATFORM_SESSION_OPTIONS);
-  const trainProgram = (seq: number): Promise<Program> =>
-    Program.compile((g) => lossGraph(g, cfg, o.batchSize, seq), cache, `sft-train:B${o.batchSize}:T${seq}`);
+  // one compiled program per length bucket (building the graph in JS costs milliseconds: not per step)
+  const programs = new Map<string, Promise<Program>>();
+  const program = (kind: 'train' | 'eval', batch: number, seq: number): Promise<Program> => {
+    const key = `sft-${kind}:B${batch}:T${seq}`;
+    let p = programs.get(key);
+    if (!p) {
+      p = Program.compile((g) => lossGraph(g, cfg, batch, seq), cache, key, { gradients: kind === 'train' });
+      programs.set(key, p);
+    }
+    return p;
+  };
 
   const history: SftResult['history'] = [];
   const last = Math.min(o.steps, options.stopAfter ?? o.steps);
@@ -156,14 +165,13 @@ export async function trainSft(input: SftInput, options: SftOptions): Promise<Sf
       if (options.signal?.aborted) throw options.signal.reason ?? new Error('trainSft: aborted');
       const s0 = performance.now();
       const batch = packLmBatch(order.next(o.batchSize).map((i) => encoded[i]), o.batchSize, o.bucket, cfg.context, tokenizer.padId);
-      const program = await trainProgram(batch.seq);
-      const res = await program.run(weights, batchFeeds(batch));
+      const res = await (await program('train', o.batchSize, batch.seq)).run(weights, batchFeeds(batch));
       const lr = schedule(step + 1);
       const gradNorm = optimizerStep(opt, weights, res.grads, { lr, clip: o.gradClip });
       step++;
       const metrics: SftMetrics = { loss: res.loss, lr, gradNorm, tokens: batch.tokens, seq: batch.seq, stepMs: performance.now() - s0 };
       const evalNow = step === o.steps || (options.evalEvery ? step % options.evalEvery === 0 : false);
-      if (evalNow && evalEncoded.length > 0) metrics.evalLoss = await evaluateLoss(cache, cfg, weights, evalEncoded, o.bucket, tokenizer.padId);
+      if (evalNow && evalEncoded.length > 0) metrics.evalLoss = await evaluateLoss((seq) => program('eval', EVAL_BATCH, seq), cfg, weights, evalEncoded, o.bucket, tokenizer.padId);
       if (evalNow && options.onEval) metrics.eval = await options.onEval(step, weights);
       history.push({ step, ...metrics });
       await options.onProgress?.(step, metrics);
@@ -203,13 +211,12 @@ function batchFeeds(b: TokenBatch): Record<string, ort.Tensor> {
 const EVAL_BATCH = 32;
 
 /** Token-weighted mean cross-entropy of the completion tokens of `examples`. */
-async function evaluateLoss(cache: SessionCache, cfg: ModelConfig, weights: Weights, examples: readonly EncodedExample[], bucket: number, pad: number): Promise<number> {
+async function evaluateLoss(program: (seq: number) => Promise<Program>, cfg: ModelConfig, weights: Weights, examples: readonly EncodedExample[], bucket: number, pad: number): Promise<number> {
   let sum = 0;
   let tokens = 0;
   for (let i = 0; i < examples.length; i += EVAL_BATCH) {
     const batch = packLmBatch(examples.slice(i, i + EVAL_BATCH), EVAL_BATCH, bucket, cfg.context, pad);
-    const program = await Program.compile((g) => lossGraph(g, cfg, EVAL_BATCH, batch.seq), cache, `sft-eval:B${EVAL_BATCH}:T${batch.seq}`, { gradients: false });
-    const res = await program.run(weights, batchFeeds(batch));
+    const res = await (await program(batch.seq)).run(weights, batchFeeds(batch));
     sum += res.loss * batch.tokens;
     tokens += batch.tokens;
   }
