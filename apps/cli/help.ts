@@ -7,8 +7,9 @@ Run it
   up                      start embedded Postgres, the Temporal dev server (+ Web UI), the API and a worker,
                           in the foreground; Ctrl-C stops all. Flags: --no-worker --no-api --no-ui
                           --queues control,train --api-port N --temporal-port N --ui-port N --pg-port N
-  demo                    up + specs/demo.yaml + simulated labelers to completion; prints a summary and one
-                          JSON line. Flags: --spec file --labelers N --noise x --keep-running, and up's flags
+  demo                    up + specs/demo.yaml + simulated labelers to completion (~5 min on 2 cores;
+                          --spec specs/demo-quick.yaml: < 1 min); prints a summary and one JSON line.
+                          Flags: --spec file --labelers N --noise x --keep-running, and up's flags
   worker                  a worker process only (--queues control,train); joins a running \`hone up\`
   server                  the API only; joins a running \`hone up --no-api\`
 
