@@ -3,7 +3,7 @@ import { projectRoot } from '../../../lib/services';
 import { ApiClient } from '../api-client';
 import type { ExperimentDetail, ExperimentRow, MetricRow } from '../api-types';
 import { numberFlag, parseCommand, positiveInt } from '../cli-args';
-import { adminToken, stackOf, type CliContext } from '../cli-context';
+import { adminToken, apiUrl, stackOf, type CliContext } from '../cli-context';
 import { num, progressBar, formatDuration } from '../render/progress-bar';
 import { lastEvaluation } from '../render/status-view';
 import { runSimulatedLabelers } from '../simulated-labelers';
@@ -56,8 +56,9 @@ export async function demoCommand(ctx: CliContext, argv: string[]): Promise<numb
   let stack: RunningStack | undefined;
   let apiBase: string;
   const running = stackOf(ctx);
-  if (running?.apiUrl) {
-    apiBase = running.apiUrl;
+  if (running) {
+    // Its API may run in this `up` or on its own (`hone up --no-api` + `hone server`): ask the usual way.
+    apiBase = apiUrl(ctx);
     say(`using the hone already running for ${ctx.config.dataDir} (API ${apiBase})`);
   } else {
     const flags = stackFlags(values);
