@@ -21,6 +21,8 @@ export interface StartEmbeddedPostgresOptions {
   maxConnections?: number;
   /** How long to wait for the server to accept connections (default 60 s). */
   readyTimeoutMs?: number;
+  /** Run in a process group of its own (see SpawnManagedOptions.detached). */
+  detached?: boolean;
 }
 
 /** A running embedded PostgreSQL. */
@@ -98,6 +100,7 @@ export async function startEmbeddedPostgres(opts: StartEmbeddedPostgresOptions):
     env: { ...process.env, LC_MESSAGES: 'C' },
     stopSignal: 'SIGINT',
     graceMs: 15_000,
+    detached: opts.detached,
   });
   const urlFor = (db: string): string => `postgresql://${SUPERUSER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(db)}`;
   try {

@@ -27,6 +27,11 @@ export interface SpawnManagedOptions {
   graceMs?: number;
   /** Signal for a graceful stop (default SIGTERM; PostgreSQL wants SIGINT, its "fast" shutdown). */
   stopSignal?: NodeJS.Signals;
+  /**
+   * Run in a process group of its own, so a Ctrl-C in the terminal reaches only the owner, which then stops its
+   * servers in order (clients before the services they use). Default false.
+   */
+  detached?: boolean;
 }
 
 /** Running children and the signal that stops each gracefully. */
@@ -61,7 +66,7 @@ function installExitHook(): void {
 export function spawnManaged(name: string, cmd: string, args: readonly string[], opts: SpawnManagedOptions = {}): ManagedProcess {
   installExitHook();
   const log = opts.logFile ? fs.createWriteStream(opts.logFile, { flags: 'a' }) : undefined;
-  const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, uid: opts.uid, gid: opts.gid, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, uid: opts.uid, gid: opts.gid, stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached ?? false });
   let recent = '';
   const onData = (chunk: Buffer): void => {
     recent = (recent + chunk.toString('utf8')).slice(-64 * 1024);

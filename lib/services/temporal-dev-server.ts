@@ -23,6 +23,8 @@ export interface StartTemporalDevServerOptions {
   readyTimeoutMs?: number;
   /** Extra `start-dev` arguments, e.g. `['--dynamic-config-value', 'KEY=VALUE']`. */
   extraArgs?: string[];
+  /** Run in a process group of its own (see SpawnManagedOptions.detached). */
+  detached?: boolean;
 }
 
 /** A running Temporal dev server. */
@@ -67,7 +69,7 @@ export async function startTemporalDevServer(opts: StartTemporalDevServerOptions
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
     ...(opts.extraArgs ?? []),
   ];
-  const proc = spawnManaged('temporal', cli, args, { logFile, cwd: dataDir });
+  const proc = spawnManaged('temporal', cli, args, { logFile, cwd: dataDir, detached: opts.detached });
   const address = `127.0.0.1:${port}`;
   try {
     await waitUntilReady(proc, `Temporal dev server (${address}, log ${logFile})`, () => frontendAnswers(address, namespace), {

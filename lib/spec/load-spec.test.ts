@@ -23,7 +23,10 @@ describe('loadSpec', () => {
     expect(spec.labeling.simulated).toEqual({ labelers: 3, noise: 0.1 });
     expect(spec.model.source).toBe('sft');
     // The demo file spells out values that mostly equal the defaults; a drift between the two should be deliberate.
-    expect(specSummary(spec)).toMatchObject({ rounds: 2, promptsPerRound: 24, completionsPerPrompt: 4, trainer: 'ppo' });
+    expect(specSummary(spec)).toMatchObject({ rounds: 2, promptsPerRound: 320, completionsPerPrompt: 4, trainer: 'ppo' });
+    // The quick variant keeps the mechanics with a tenth of the data.
+    const quick = await loadSpec(path.join(specsDir, 'demo-quick.yaml'));
+    expect(specSummary(quick)).toMatchObject({ rounds: 2, promptsPerRound: 24, completionsPerPrompt: 4, trainer: 'ppo' });
   });
 
   it('loads the larger example', async () => {

@@ -1,0 +1,187 @@
+/**
+ * `npm run eval:engine`: the built-in task end to end on the engine — SFT → K completions per training prompt →
+ * simulated rankings at 10% label noise → reward model → PPO → evaluation against the SFT policy on held-out
+ * prompts (unseen topic × constraint pairs) by the held-out judge (the noiseless oracle). Prints one JSON line.
+ *
+ *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--eval-split heldout|train] [--sft-steps N]
+ *     [--k 4] [--rm-epochs 2] [--rm-lr 3e-4] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
+ *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--noise 0.1] [--verbose 1] [--dump DIR]
+ *
+ * `--dump DIR` also writes the SFT and reward models (safetensors), the rankings and the RM metrics (JSON) there;
+ * `--from DIR` reuses them instead of training (for tuning PPO; `--refit-rm 1` refits the RM on the same rankings).
+ *
+ * `--eval-split train` evaluates on training-distribution prompts instead: hyper-parameters are tuned with it,
+ * so that the held-out prompts are only ever used for the reported figures.
+ */
+import {
+  TASK_MODEL_CONFIG,
+  createBuiltinTask,
+  evaluatePolicy,
+  fitRewardModel,
+  rankingFromLabeler,
+  runPpo,
+  sampleCompletions,
+  trainTaskSft,
+  trainTaskTokenizer,
+} from '../engine';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type RankedCompletions, type RewardModelMetrics, deserializeModel, serializeModel } from '../engine';
+import { Rng } from '../engine/util/rng';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return def;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v)) throw new Error(`--${name}: expected a number, got ${process.argv[i + 1]}`);
+  return v;
+}
+function argStr(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i < 0 ? def : process.argv[i + 1];
+}
+const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  const seed = arg('seed', 1);
+  const verbose = arg('verbose', 0) > 0;
+  const log = (msg: string): void => {
+    if (verbose) process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+  };
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string): void => {
+    const now = performance.now();
+    phases[name] = round((now - mark) / 1000, 1);
+    mark = now;
+  };
+
+  const task = createBuiltinTask({ seed: arg('task-seed', 1234) });
+  const tokenizer = trainTaskTokenizer(task);
+  phase('task_s');
+
+  const from = argStr('from', '');
+  const sft = from
+    ? { bundle: deserializeModel(readFileSync(join(from, 'sft.safetensors'))), history: [] as { loss: number }[] }
+    : await trainTaskSft(task, {
+    tokenizer,
+    seed,
+    config: { width: arg('width', TASK_MODEL_CONFIG.width), layers: arg('layers', TASK_MODEL_CONFIG.layers), heads: arg('heads', TASK_MODEL_CONFIG.heads) },
+    ...(process.argv.includes('--sft-steps') ? { steps: arg('sft-steps', 0) } : {}),
+    ...(process.argv.includes('--sft-lr') ? { lr: arg('sft-lr', 0) } : {}),
+    onProgress: (step, m) => {
+      if (step % 200 === 0) log(`sft ${step} loss ${m.loss.toFixed(3)}`);
+    },
+  });
+  const reference = sft.bundle;
+  phase('sft_s');
+
+  // K completions for every training prompt, ranked by a simulated labeler with calibrated noise
+  const k = arg('k', 4);
+  const maxNewTokens = arg('max-new-tokens', 24);
+  const trainPrompts = task.trainPrompts.map((p) => p.text);
+  const labeler = task.simulatedLabeler({ noise: arg('noise', 0.1), seed: `${seed}:labeler`, markTies: true });
+  const rankings = from
+    ? (JSON.parse(readFileSync(join(from, 'rankings.json'), 'utf8')) as RankedCompletions[])
+    : (await sampleCompletions(reference, trainPrompts, { k, seed: `${seed}:rm-samples`, maxNewTokens })).map((s) =>
+        rankingFromLabeler(s.prompt, s.texts, labeler.rank(s.prompt, s.texts, s.prompt)),
+      );
+  phase('sample_label_s');
+
+  const oracleTotal = (p: string, c: string): number => task.oracle.score(p, c).total;
+  const rmFile = from ? join(from, 'rm.safetensors') : '';
+  const rm = rmFile && existsSync(rmFile) && !process.argv.includes('--refit-rm')
+    ? { model: deserializeModel(readFileSync(rmFile)), metrics: JSON.parse(readFileSync(join(from, 'rm-metrics.json'), 'utf8')) as RewardModelMetrics }
+    : await fitRewardModel(reference, rankings, {
+    seed,
+    epochs: arg('rm-epochs', 2),
+    lr: arg('rm-lr', 3e-4),
+    normalizeScale: arg('rm-scale', 1) > 0,
+    batch: arg('rm-batch', 8),
+    oracle: oracleTotal,
+    onProgress: (p) => log(`rm ${p.phase} ${p.step}/${p.steps} loss ${p.loss?.toFixed(4) ?? ''}`),
+    progressEvery: 50,
+  });
+  log(`rm ${JSON.stringify(rm.metrics)}`);
+  phase('rm_s');
+  const dump = argStr('dump', '');
+  if (dump) {
+    mkdirSync(dump, { recursive: true });
+    writeFileSync(join(dump, 'sft.safetensors'), serializeModel(reference));
+    writeFileSync(join(dump, 'rm.safetensors'), serializeModel(rm.model));
+    writeFileSync(join(dump, 'rankings.json'), JSON.stringify(rankings));
+    writeFileSync(join(dump, 'rm-metrics.json'), JSON.stringify(rm.metrics));
+  }
+  if (arg('stop-after-rm', 0)) {
+    process.stdout.write(`${JSON.stringify({ rm: rm.metrics, phases })}\n`);
+    return;
+  }
+
+  const ppo = await runPpo(
+    { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text) },
+    {
+      seed,
+      iterations: arg('ppo-iterations', 40),
+      promptsPerIteration: arg('prompts-per-iteration', 64),
+      minibatch: arg('minibatch', 16),
+      epochs: arg('ppo-epochs', 4),
+      lr: arg('ppo-lr', 1e-4),
+      valueLr: arg('value-lr', 1e-4),
+      klTarget: arg('kl-target', 6),
+      initKlCoef: arg('init-kl', 0.1),
+      klHorizon: arg('kl-horizon', 2000),
+      maxNewTokens,
+      onProgress: ({ metrics: m }) =>
+        log(`ppo ${m.iteration} reward ${m.meanReward.toFixed(3)} kl ${m.klPerSequence.toFixed(2)} β ${m.klCoef.toFixed(3)} clip ${m.clipFraction.toFixed(3)} ent ${m.entropy.toFixed(2)} vloss ${m.valueLoss.toFixed(3)} len ${m.responseLength.toFixed(1)}`),
+    },
+  );
+  phase('ppo_s');
+
+  const split = argStr('eval-split', 'heldout');
+  if (split !== 'heldout' && split !== 'train') throw new Error(`--eval-split must be heldout or train, got ${split}`);
+  const evalPrompts = split === 'heldout' ? task.heldoutPrompts.map((p) => p.text) : task.samplePrompts(288, Rng.fromSeed(`${seed}:eval-train`), 'train').map((p) => p.text);
+  const ev = await evaluatePolicy(
+    {
+      policy: ppo.policy,
+      reference,
+      rewardModel: rm.model,
+      prompts: evalPrompts,
+      judge: (p, a, b) => task.judge.compare(p, a, b),
+      honoured: (p, c) => task.oracle.score(p, c).honoured,
+    },
+    { seed: arg('eval-seed', 1000 + seed), maxNewTokens },
+  );
+  phase('eval_s');
+  const last = ppo.history[ppo.history.length - 1];
+  const out = {
+    rm_heldout_acc: round(rm.metrics.heldoutAccuracy),
+    win_rate_vs_sft: round(ev.winRate),
+    win_rate_ci95: ev.winRateCi95.map((x) => round(x)),
+    kl_mean_nats: round(ev.klMean, 3),
+    wall_s: round((performance.now() - t0) / 1000, 1),
+    rm_heldout_acc_vs_oracle: round(rm.metrics.heldoutAccuracyVsOracle ?? NaN),
+    rm_label_ceiling: round(rm.metrics.heldoutLabelCeiling ?? NaN),
+    rm_heldout_pairs: rm.metrics.heldoutPairs,
+    rm_train_pairs: rm.metrics.pairsUsed,
+    eval_split: split,
+    eval_prompts: ev.prompts,
+    wins_ties_losses: [ev.wins, ev.ties, ev.losses],
+    kl_ci95: ev.klCi95.map((x) => round(x, 3)),
+    rm_score_ppo: round(ev.rmScore?.policy ?? NaN, 3),
+    rm_score_sft: round(ev.rmScore?.reference ?? NaN, 3),
+    honoured_ppo: round(ev.honoured?.policy.mean ?? NaN, 3),
+    honoured_sft: round(ev.honoured?.reference.mean ?? NaN, 3),
+    ppo_final: { reward: round(last.meanReward, 3), kl_per_seq: round(last.klPerSequence, 3), kl_coef: round(last.klCoef, 4), clip_fraction: round(last.clipFraction, 3), entropy: round(last.entropy, 3) },
+    sft_final_loss: round(sft.history[sft.history.length - 1]?.loss ?? NaN, 3),
+    phases,
+    seed,
+    example: ev.examples[0],
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
