@@ -14,6 +14,9 @@
  * lookups, biases and LayerNorms are not counted) and 12·L·T·D is attention's QKᵀ and AV (2·2·T·D forward per
  * layer, ×3 for forward + backward) over the full T×T score matrix that the graph computes.
  *
+ * Wall-clock figures on a shared machine swing with other processes' load, so the JSON also carries tokens per
+ * CPU-second of single-threaded runs of each side (`tok_per_cpu_s_single_thread`), which load stretches much less.
+ *
  * Progress goes to stderr, one JSON line to stdout.
  *
  * Every contender is set up and warmed first, then timed in interleaved rounds (peak MatMul, 8 hone train steps, one
@@ -49,6 +52,15 @@ function arg(name: string, def: number): number {
 
 const log = (msg: string): void => void process.stderr.write(`[bench:engine] ${msg}\n`);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Runs `fn` and returns its wall and CPU (user + system, all threads of this process) milliseconds. */
+async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await fn();
+  const c = process.cpuUsage(c0);
+  return { wall: performance.now() - t0, cpu: (c.user + c.system) / 1000 };
+}
 
 /** Training FLOPs per token (see the file comment). */
 function trainFlopsPerToken(cfg: ModelConfig): number {
@@ -121,6 +133,8 @@ async function main(): Promise<void> {
 
   // --- set up every contender once ---
   const honeTrainer = await createHoneTrainer(cfg, batch, threads, spinning);
+  // single-threaded twins for the CPU-time comparison (tfjs wasm has no threads in Node)
+  const honeTrainer1 = await createHoneTrainer(cfg, batch, 1, false);
   const tfjs = await createTfjsTrainer('wasm', cfg, batch);
   const tfjsTokS: Record<string, number> = {};
   if (arg('skip-tfjs-cpu', 0) !== 1) {
@@ -154,31 +168,40 @@ async function main(): Promise<void> {
   hf.env.localModelPath = `${dir}/`;
   const hfTok = await hf.AutoTokenizer.from_pretrained('model');
   const hfModel = await hf.AutoModelForCausalLM.from_pretrained('model', { dtype: 'fp32', device: 'cpu' });
+  const hfModel1 = await hf.AutoModelForCausalLM.from_pretrained('model', { dtype: 'fp32', device: 'cpu', session_options: { intraOpNumThreads: 1, interOpNumThreads: 1 } });
   const enc = hfTok(prompts, { padding: true });
-  const hfGenerate = async (): Promise<number> => {
-    const s0 = performance.now();
-    const out = (await hfModel.generate({ ...enc, max_new_tokens: maxNew, min_new_tokens: maxNew, do_sample: true, top_k: 0, temperature: 1 })) as { dims: number[] };
+  const hfGenerate = async (model: typeof hfModel): Promise<void> => {
+    const out = (await model.generate({ ...enc, max_new_tokens: maxNew, min_new_tokens: maxNew, do_sample: true, top_k: 0, temperature: 1 })) as { dims: number[] };
     if (out.dims[1] !== promptLen + maxNew) throw new Error(`bench: transformers.js returned ${out.dims[1]} tokens per row`);
-    return performance.now() - s0;
   };
-  await hfGenerate();
+  await hfGenerate(hfModel);
+  await hfGenerate(hfModel1);
   for (const [, s] of samplers) await s.generate(prompts, { maxNewTokens: maxNew, seed: 0, stopAtEos: false });
 
   // --- interleaved rounds: load from other processes hits every contender alike ---
   const times = new Map<string, number[]>();
-  const push = (k: string, v: number): void => void times.set(k, [...(times.get(k) ?? []), v]);
+  const cpu = new Map<string, number[]>();
+  const push = (k: string, t: { wall: number; cpu: number }): void => {
+    times.set(k, [...(times.get(k) ?? []), t.wall]);
+    cpu.set(k, [...(cpu.get(k) ?? []), t.cpu]);
+  };
   let peak = 0;
   for (let r = 0; r < rounds; r++) {
     peak = Math.max(peak, await peakMatmulFlops(threads, spinning));
-    for (let i = 0; i < 8; i++) push('hone-train', await honeTrainer.step());
-    push('tfjs-wasm', await tfjs.step());
+    for (let i = 0; i < 8; i++) push('hone-train', await timed(() => honeTrainer.step()));
+    for (let i = 0; i < 8; i++) push('hone-train-1t', await timed(() => honeTrainer1.step()));
+    push('tfjs-wasm', await timed(() => tfjs.step()));
     for (const [name, s] of samplers) {
-      const s0 = performance.now();
-      const gens = await s.generate(prompts, { maxNewTokens: maxNew, seed: r + 1, stopAtEos: false });
-      if (gens.some((g) => g.tokens.length !== maxNew)) throw new Error('bench: a sequence stopped early');
-      push(name, performance.now() - s0);
+      push(
+        name,
+        await timed(async () => {
+          const gens = await s.generate(prompts, { maxNewTokens: maxNew, seed: r + 1, stopAtEos: false });
+          if (gens.some((g) => g.tokens.length !== maxNew)) throw new Error('bench: a sequence stopped early');
+        }),
+      );
     }
-    push('transformers.js', await hfGenerate());
+    push('transformers.js', await timed(() => hfGenerate(hfModel)));
+    push('transformers.js-1t', await timed(() => hfGenerate(hfModel1)));
     log(`round ${r + 1}/${rounds}: load ${loadavg()[0].toFixed(2)}`);
   }
   // what a weight update costs the sampler: rebuilding both sessions, or copying the weights
@@ -193,9 +216,11 @@ async function main(): Promise<void> {
     rebuildMs[name] = Math.round(median(runs) * 10) / 10;
   }
   await honeTrainer.release();
+  await honeTrainer1.release();
   tfjs.dispose();
   for (const [, s] of samplers) await s.release();
   await hfModel.dispose();
+  await hfModel1.dispose();
   await rm(dir, { recursive: true, force: true });
 
   const ms = (k: string): number => median(times.get(k) as number[]);
@@ -208,6 +233,15 @@ async function main(): Promise<void> {
   const hfTokS = (batch * maxNew) / (ms('transformers.js') / 1000);
   log(`hone train ${trainMs.toFixed(1)} ms/step, tfjs ${JSON.stringify(tfjsTokS)} tok/s, samplers ${JSON.stringify(sampleVariants)}, transformers.js ${hfTokS.toFixed(0)} tok/s, peak ${(peak / 1e9).toFixed(0)} GFLOP/s`);
 
+  // tokens per CPU-second, single-threaded on every side: robust to load from other processes, which stretches wall
+  // time but not (much) the CPU time a computation needs
+  const cpuMs = (k: string): number => median(cpu.get(k) as number[]);
+  const perCpuS = {
+    hone_train: Math.round((batch * cfg.context) / (cpuMs('hone-train-1t') / 1000)),
+    tfjs_wasm_train: Math.round((batch * cfg.context) / (cpuMs('tfjs-wasm') / 1000)),
+    hone_sample: Math.round((batch * maxNew) / (cpuMs('in-process, 1 thread') / 1000)),
+    transformersjs_sample: Math.round((batch * maxNew) / (cpuMs('transformers.js-1t') / 1000)),
+  };
   const trainFlops = trainTokS * flopsPerToken;
   const r3 = (x: number): number => Math.round(x * 1000) / 1000;
   const out = {
@@ -228,6 +262,11 @@ async function main(): Promise<void> {
     batch,
     train_seq: cfg.context,
     sample: { prompt_tokens: promptLen, new_tokens: maxNew, hone_variant: sampleVariant, hone_variants_tok_s: sampleVariants, set_weights_ms: rebuildMs, transformersjs_api: 'AutoModelForCausalLM.generate (do_sample, top_k 0)' },
+    tok_per_cpu_s_single_thread: {
+      ...perCpuS,
+      train_ratio: r3(perCpuS.hone_train / perCpuS.tfjs_wasm_train),
+      sample_ratio: r3(perCpuS.hone_sample / perCpuS.transformersjs_sample),
+    },
     threads,
     spinning,
     rounds,
