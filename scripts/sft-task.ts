@@ -5,8 +5,10 @@
  * temperature 1 (what PPO starts from) and greedy.
  *
  *   npx tsx scripts/sft-task.ts [--steps N] [--batch B] [--lr X] [--warmup N] [--width D] [--layers L] [--heads H] [--samples N]
- *                               [--honour-share S] [--seed S] [--spinning 1]
+ *                               [--honour-share S] [--seed S] [--spinning 1] [--dump FILE]
  */
+import { writeFileSync } from 'node:fs';
+import { serializeModel } from '../engine/models/bundle';
 import { TASK_MODEL_CONFIG } from '../engine/models/config';
 import { Sampler } from '../engine/sampling/sampler';
 import { createBuiltinTask, trainTaskTokenizer } from '../engine/task';
@@ -91,6 +93,8 @@ async function main(): Promise<void> {
     },
   );
   const trainS = r.wallMs / 1000;
+  const dump = process.argv.indexOf('--dump');
+  if (dump >= 0) writeFileSync(process.argv[dump + 1], serializeModel(r.bundle));
   const sampler = await Sampler.create(r.bundle);
   const n = arg('samples', 320);
   const out = {
