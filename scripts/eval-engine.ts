@@ -3,11 +3,12 @@
  * simulated rankings at 10% label noise → reward model → PPO → evaluation against the SFT policy on held-out
  * prompts (unseen topic × constraint pairs) by the held-out judge (the noiseless oracle). Prints one JSON line.
  *
- *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--eval-split heldout|train] [--sft-steps N]
+ *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--vocab N] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
  *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--noise 0.1] [--verbose 1] [--dump DIR]
  *
- * `--dump DIR` also writes the SFT and reward models (safetensors), the rankings and the RM metrics (JSON) there;
+ * `--dump DIR` also writes the SFT, reward and PPO models (safetensors), the rankings, the RM metrics and every
+ * evaluation example (JSON) there;
  * `--from DIR` reuses them instead of training (for tuning PPO; `--refit-rm 1` refits the RM on the same rankings).
  *
  * `--eval-split train` evaluates on training-distribution prompts instead: hyper-parameters are tuned with it,
@@ -28,6 +29,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type RankedCompletions, type RewardModelMetrics, deserializeModel, serializeModel } from '../engine';
+import { TASK_VOCAB_SIZE } from '../engine/task';
 import { Rng } from '../engine/util/rng';
 
 function arg(name: string, def: number): number {
@@ -60,7 +62,7 @@ async function main(): Promise<void> {
   };
 
   const task = createBuiltinTask({ seed: arg('task-seed', 1234) });
-  const tokenizer = trainTaskTokenizer(task);
+  const tokenizer = trainTaskTokenizer(task, { vocabSize: arg('vocab', TASK_VOCAB_SIZE) });
   phase('task_s');
 
   const from = argStr('from', '');
@@ -153,9 +155,13 @@ async function main(): Promise<void> {
       judge: (p, a, b) => task.judge.compare(p, a, b),
       honoured: (p, c) => task.oracle.score(p, c).honoured,
     },
-    { seed: arg('eval-seed', 1000 + seed), maxNewTokens },
+    { seed: arg('eval-seed', 1000 + seed), maxNewTokens, ...(dump ? { examples: evalPrompts.length } : {}) },
   );
   phase('eval_s');
+  if (dump) {
+    writeFileSync(join(dump, 'ppo.safetensors'), serializeModel(ppo.policy));
+    writeFileSync(join(dump, 'eval-examples.json'), JSON.stringify(ev.examples));
+  }
   const last = ppo.history[ppo.history.length - 1];
   const out = {
     rm_heldout_acc: round(rm.metrics.heldoutAccuracy),

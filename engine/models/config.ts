@@ -13,7 +13,7 @@ export interface ModelConfig {
 }
 
 /** The model the built-in task trains by default (measured in engine/train/README.md). */
-export const TASK_MODEL_CONFIG: Readonly<ModelConfig> = { vocabSize: 512, context: 64, width: 128, layers: 2, heads: 4 };
+export const TASK_MODEL_CONFIG: Readonly<ModelConfig> = { vocabSize: 768, context: 64, width: 128, layers: 2, heads: 4 };
 
 /** Throws with a message naming the field when `cfg` is not a usable model config; returns a clean copy. */
 export function validateModelConfig(cfg: unknown, where = 'model config'): ModelConfig {

@@ -96,9 +96,12 @@ describe('createBuiltinTask', () => {
     expect(d.counts.heldoutPrompts).toBe(task.heldoutPrompts.length);
   });
 
-  it('fits prompt + completion + EOS in 64 tokens with its 512-token tokenizer', () => {
+  it('fits prompt + completion + EOS in 64 tokens with its 768-token tokenizer, every word one token', () => {
     const tok = trainTaskTokenizer(task);
-    expect(tok.vocabSize).toBe(512);
+    expect(tok.vocabSize).toBe(768);
+    // Whole-word tokens: a word count is a token count, a repeated word a repeated token.
+    const words = new Set(task.demonstrations.flatMap((d) => d.completion.replace(/\.$/, '').split(' ')));
+    for (const w of words) expect(tok.encode(` ${w}`)).toHaveLength(1);
     const lens = sequenceLengths(task, tok, task.demonstrations);
     expect(Math.max(...lens)).toBeLessThanOrEqual(64);
     // Constraint words are single tokens, in the prompt and in the completion alike (copyable).
