@@ -54,11 +54,18 @@ async function main(): Promise<void> {
     if (verbose) process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
   };
   const phases: Record<string, number> = {};
+  // CPU seconds per phase too: wall times on the shared machine depend on what else runs
+  const phasesCpu: Record<string, number> = {};
+  const cpuNow = (): number => (process.cpuUsage().user + process.cpuUsage().system) / 1e6;
   let mark = performance.now();
+  let cpuMark = cpuNow();
   const phase = (name: string): void => {
     const now = performance.now();
+    const cpu = cpuNow();
     phases[name] = round((now - mark) / 1000, 1);
+    phasesCpu[name] = round(cpu - cpuMark, 1);
     mark = now;
+    cpuMark = cpu;
   };
 
   const task = createBuiltinTask({ seed: arg('task-seed', 1234) });
@@ -127,7 +134,7 @@ async function main(): Promise<void> {
     { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text) },
     {
       seed,
-      iterations: arg('ppo-iterations', 60),
+      iterations: arg('ppo-iterations', 40),
       promptsPerIteration: arg('prompts-per-iteration', 64),
       minibatch: arg('minibatch', 16),
       epochs: arg('ppo-epochs', 4),
@@ -187,6 +194,7 @@ async function main(): Promise<void> {
     ppo_final: { reward: round(last.meanReward, 3), kl_per_seq: round(last.klPerSequence, 3), kl_coef: round(last.klCoef, 4), clip_fraction: round(last.clipFraction, 3), entropy: round(last.entropy, 3) },
     sft_final_loss: round(sft.history[sft.history.length - 1]?.loss ?? NaN, 3),
     phases,
+    phases_cpu_s: phasesCpu,
     seed,
     example: ev.examples[0],
   };
