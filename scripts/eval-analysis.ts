@@ -48,4 +48,9 @@ function main(): void {
   process.stdout.write(`${JSON.stringify({ comparisons: examples.length, mean: { policy: r(mean.policy), reference: r(mean.reference) }, by_category: Object.fromEntries([...cats.entries()].sort()) })}\n`);
 }
 
-main();
+try {
+  main();
+} catch (e) {
+  console.error(e);
+  process.exit(1);
+}

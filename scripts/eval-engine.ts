@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--vocab N] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
- *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--noise 0.1] [--verbose 1] [--dump DIR]
+ *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--verbose 1] [--dump DIR]
  *
  * `--dump DIR` also writes the SFT, reward and PPO models (safetensors), the rankings, the RM metrics and every
  * evaluation example (JSON) there;
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   }
 
   const ppo = await runPpo(
-    { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text) },
+    { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text), pretrainTexts: task.pretrainTexts },
     {
       seed,
       iterations: arg('ppo-iterations', 40),
@@ -143,6 +143,7 @@ async function main(): Promise<void> {
       klTarget: arg('kl-target', 6),
       initKlCoef: arg('init-kl', 0.1),
       klHorizon: arg('kl-horizon', 2000),
+      ptxCoef: arg('ptx-coef', 0),
       maxNewTokens,
       onProgress: ({ metrics: m }) =>
         log(`ppo ${m.iteration} reward ${m.meanReward.toFixed(3)} kl ${m.klPerSequence.toFixed(2)} β ${m.klCoef.toFixed(3)} clip ${m.clipFraction.toFixed(3)} ent ${m.entropy.toFixed(2)} vloss ${m.valueLoss.toFixed(3)} len ${m.responseLength.toFixed(1)} s ${m.sampleSeconds.toFixed(2)}/${m.scoreSeconds.toFixed(2)}/${m.updateSeconds.toFixed(2)}`),
