@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   }
 
   const ppo = await runPpo(
-    { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text), pretrainTexts: task.pretrainTexts },
+    { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text), ...(arg('ptx-coef', 0) > 0 ? { pretrainTexts: task.pretrainTexts } : {}) },
     {
       seed,
       iterations: arg('ppo-iterations', 40),
