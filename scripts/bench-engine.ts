@@ -159,6 +159,8 @@ async function main(): Promise<void> {
     [`in-process, ${threads} threads`, await Sampler.create(bundle, { session: { threads, spinning }, batchSize: batch })],
     ['SamplerPool, 2 workers', await SamplerPool.create(bundle, { workers: 2, session: { threads: 1, spinning }, batchSize: batch })],
     ['in-process, 1 thread, weights as inputs', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch, weightsMode: 'inputs' })],
+    // the one-run-per-token decoder the decode loop replaced: the before/after of the loop in the same run
+    ['in-process, 1 thread, step decoder', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch, decode: 'step' })],
   ];
   const dir = await mkdtemp(join(tmpdir(), 'hone-bench-'));
   await exportHfFolder(bundle, join(dir, 'model'));

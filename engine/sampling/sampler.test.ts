@@ -199,3 +199,43 @@ describe.each<[string, SamplerOptions]>([
     await expect(sampler.generate(['a', 'b'], { maxNewTokens: 2, seeds: [1] })).rejects.toThrow('1 seeds for 2 prompts');
   });
 });
+
+// the decode loop samples inside onnxruntime; the step decoder (one run per token, selection in JavaScript) is the
+// independent reference it must agree with, token for token, for every selection rule
+describe('decode loop vs step decoder', () => {
+  const w = weights(3);
+  let loop: Sampler;
+  let loopChunked: Sampler;
+  let step: Sampler;
+  beforeAll(async () => {
+    loop = await Sampler.create({ config: cfg, tokenizer, weights: w }, { session: { threads: 2 } });
+    loopChunked = await Sampler.create({ config: cfg, tokenizer, weights: w }, { decodeChunk: 4, weightsMode: 'inputs', session: { threads: 1 } });
+    step = await Sampler.create({ config: cfg, tokenizer, weights: w }, { decode: 'step', session: { threads: 1 } });
+  });
+  afterAll(async () => {
+    for (const s of [loop, loopChunked, step]) await s.release();
+  });
+
+  const rules: [string, GenerateOptions][] = [
+    ['greedy', { maxNewTokens: 14, greedy: true, stopAtEos: false }],
+    ['plain sampling', { maxNewTokens: 14, seed: 21, stopAtEos: false }],
+    ['temperature 0.7', { maxNewTokens: 14, seed: 22, temperature: 0.7, stopAtEos: false }],
+    ['top-k 5', { maxNewTokens: 14, seed: 23, topK: 5, stopAtEos: false }],
+    ['top-p 0.8', { maxNewTokens: 14, seed: 24, topP: 0.8, stopAtEos: false }],
+    ['top-k 40 + top-p 0.9 + temperature 1.4 + stop tokens', { maxNewTokens: 14, seed: 25, topK: 40, topP: 0.9, temperature: 1.4, stopAtEos: false, stopTokens: [tokenizer.encode(' the')[0]] }],
+  ];
+  it.each(rules)('%s: the same tokens, finish reasons and log-probs', async (_name, opts) => {
+    const many = [...prompts, ...prompts.slice(0, 3)];
+    const ref = await step.generate(many, opts);
+    for (const s of [loop, loopChunked]) {
+      const got = await s.generate(many, opts);
+      expect(strip(got)).toEqual(strip(ref));
+      got.forEach((g, i) => g.logProbs.forEach((lp, k) => expect(lp).toBeCloseTo(ref[i].logProbs[k], 4)));
+    }
+    if (!opts.greedy) {
+      // and the draws really are random: another seed changes some completion
+      const other = await loop.generate(many, { ...opts, seed: (opts.seed as number) + 100 });
+      expect(strip(other)).not.toEqual(strip(ref));
+    }
+  });
+});
