@@ -94,7 +94,8 @@ export interface SamplerOptions {
   /**
    * 'loop' (default): tokens are chosen inside onnxruntime, `decodeChunk` tokens per run (./decode-loop-graph).
    * 'step': one run per token and token selection in JavaScript (./step-decoder), the reference the loop is tested
-   * against. Both give the same tokens for the same seeds (up to float rounding in attention; see README.md).
+   * against. Both give the same tokens for the same seeds (tested; their attention sums in a different order, so
+   * an exact near-tie could in principle round differently). Measurements: README.md.
    */
   decode?: 'loop' | 'step';
   /**
