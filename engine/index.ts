@@ -41,10 +41,12 @@ export type { TrainerState } from './checkpoint/trainer-state';
 export { exportHfFolder, importHfFolder, UnsupportedModelFolderError } from './export';
 export type { ExportOptions } from './export';
 export { Tokenizer } from './tokenizer/tokenizer';
+export { Rng } from './util/rng';
+export type { RngState, Seed } from './util/rng';
 
 // ---------------------------------------------------------------------------------------------- trainers
 export { trainSft } from './train/sft';
-export type { SftExample, } from './train/lm-batch';
+export type { SftExample } from './train/lm-batch';
 export type { SftInput, SftMetrics, SftOptions, SftResult } from './train/sft';
 export { REWARD_TRAINER, fitRewardModel } from './train/reward-model';
 export type { FitRewardModelOptions, RewardModelMetrics, RewardModelResult, TrainerProgress } from './train/reward-model';

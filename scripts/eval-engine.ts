@@ -4,7 +4,7 @@
  * prompts (unseen topic × constraint pairs) by the held-out judge (the noiseless oracle). Prints one JSON line.
  *
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--eval-split heldout|train] [--sft-steps N]
- *     [--k 4] [--rm-epochs 2] [--rm-lr 3e-4] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
+ *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
  *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--noise 0.1] [--verbose 1] [--dump DIR]
  *
  * `--dump DIR` also writes the SFT and reward models (safetensors), the rankings and the RM metrics (JSON) there;
@@ -25,6 +25,7 @@ import {
   trainTaskTokenizer,
 } from '../engine';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type RankedCompletions, type RewardModelMetrics, deserializeModel, serializeModel } from '../engine';
 import { Rng } from '../engine/util/rng';
@@ -44,6 +45,7 @@ const round = (x: number, d = 4): number => Math.round(x * 10 ** d) / 10 ** d;
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  const load0 = loadavg()[0];
   const seed = arg('seed', 1);
   const verbose = arg('verbose', 0) > 0;
   const log = (msg: string): void => {
@@ -78,12 +80,13 @@ async function main(): Promise<void> {
   phase('sft_s');
 
   // K completions for every training prompt, ranked by a simulated labeler with calibrated noise
-  const k = arg('k', 4);
+  const k = arg('k', 8);
   const maxNewTokens = arg('max-new-tokens', 24);
   const trainPrompts = task.trainPrompts.map((p) => p.text);
   const labeler = task.simulatedLabeler({ noise: arg('noise', 0.1), seed: `${seed}:labeler`, markTies: true });
-  const rankings = from
-    ? (JSON.parse(readFileSync(join(from, 'rankings.json'), 'utf8')) as RankedCompletions[])
+  const rankingsFile = from ? join(from, 'rankings.json') : '';
+  const rankings = rankingsFile && existsSync(rankingsFile)
+    ? (JSON.parse(readFileSync(rankingsFile, 'utf8')) as RankedCompletions[])
     : (await sampleCompletions(reference, trainPrompts, { k, seed: `${seed}:rm-samples`, maxNewTokens })).map((s) =>
         rankingFromLabeler(s.prompt, s.texts, labeler.rank(s.prompt, s.texts, s.prompt)),
       );
@@ -96,7 +99,7 @@ async function main(): Promise<void> {
     : await fitRewardModel(reference, rankings, {
     seed,
     epochs: arg('rm-epochs', 2),
-    lr: arg('rm-lr', 3e-4),
+    lr: arg('rm-lr', 1e-3),
     normalizeScale: arg('rm-scale', 1) > 0,
     batch: arg('rm-batch', 8),
     oracle: oracleTotal,
@@ -122,7 +125,7 @@ async function main(): Promise<void> {
     { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text) },
     {
       seed,
-      iterations: arg('ppo-iterations', 40),
+      iterations: arg('ppo-iterations', 60),
       promptsPerIteration: arg('prompts-per-iteration', 64),
       minibatch: arg('minibatch', 16),
       epochs: arg('ppo-epochs', 4),
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
       klHorizon: arg('kl-horizon', 2000),
       maxNewTokens,
       onProgress: ({ metrics: m }) =>
-        log(`ppo ${m.iteration} reward ${m.meanReward.toFixed(3)} kl ${m.klPerSequence.toFixed(2)} β ${m.klCoef.toFixed(3)} clip ${m.clipFraction.toFixed(3)} ent ${m.entropy.toFixed(2)} vloss ${m.valueLoss.toFixed(3)} len ${m.responseLength.toFixed(1)}`),
+        log(`ppo ${m.iteration} reward ${m.meanReward.toFixed(3)} kl ${m.klPerSequence.toFixed(2)} β ${m.klCoef.toFixed(3)} clip ${m.clipFraction.toFixed(3)} ent ${m.entropy.toFixed(2)} vloss ${m.valueLoss.toFixed(3)} len ${m.responseLength.toFixed(1)} s ${m.sampleSeconds.toFixed(2)}/${m.scoreSeconds.toFixed(2)}/${m.updateSeconds.toFixed(2)}`),
     },
   );
   phase('ppo_s');
@@ -160,6 +163,9 @@ async function main(): Promise<void> {
     win_rate_ci95: ev.winRateCi95.map((x) => round(x)),
     kl_mean_nats: round(ev.klMean, 3),
     wall_s: round((performance.now() - t0) / 1000, 1),
+    // CPU seconds of this process (all onnxruntime threads): comparable across machine loads, unlike wall_s
+    cpu_s: round((process.cpuUsage().user + process.cpuUsage().system) / 1e6, 1),
+    load_avg_1m: [round(load0, 2), round(loadavg()[0], 2)],
     rm_heldout_acc_vs_oracle: round(rm.metrics.heldoutAccuracyVsOracle ?? NaN),
     rm_label_ceiling: round(rm.metrics.heldoutLabelCeiling ?? NaN),
     rm_heldout_pairs: rm.metrics.heldoutPairs,

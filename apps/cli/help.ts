@@ -12,6 +12,7 @@ Run it
                           Flags: --spec file --labelers N --noise x --keep-running, and up's flags
   worker                  a worker process only (--queues control,train); joins a running \`hone up\`
   server                  the API only; joins a running \`hone up --no-api\`
+  migrate [--status]      apply the committed database migrations to DATABASE_URL (deployments; \`up\` does it itself)
 
 Experiments
   run <spec.yaml>         launch an experiment (--watch to follow it, --no-start to only record it)

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   demo: (c, a) => (require('./commands/demo') as typeof import('./commands/demo')).demoCommand(c, a),
   worker: (c, a) => (require('./commands/worker') as typeof import('./commands/worker')).workerCommand(c, a),
   server: (c, a) => (require('./commands/server') as typeof import('./commands/server')).serverCommand(c, a),
+  migrate: (c, a) => (require('./commands/migrate') as typeof import('./commands/migrate')).migrateCommand(c, a),
   run: (c, a) => (require('./commands/run') as typeof import('./commands/run')).runCommand(c, a),
   status: (c, a) => (require('./commands/status') as typeof import('./commands/status')).statusCommand(c, a),
   pause: (c, a) => steer().steerCommand(c, 'pause', a),

@@ -6,7 +6,7 @@ import { tinyRlhfModels, tinyWorld } from './rlhf-test-fixture';
 const world = tinyWorld(7);
 const prompts = world.task.trainPrompts.slice(0, 40).map((p) => p.text);
 const base = { promptsPerIteration: 16, minibatch: 8, epochs: 2, maxNewTokens: 16, lr: 3e-3, valueLr: 3e-3, initKlCoef: 0.01, seed: 3 };
-const withoutTime = (h: PpoIterationMetrics[]) => h.map(({ seconds: _s, ...rest }) => rest);
+const withoutTime = (h: PpoIterationMetrics[]) => h.map(({ seconds: _s, sampleSeconds: _a, scoreSeconds: _b, updateSeconds: _c, ...rest }) => rest);
 let sft: ModelBundle;
 let rewardModel: ModelBundle;
 beforeAll(async () => {
@@ -17,9 +17,9 @@ describe('runPpo', () => {
   it('raises the reward-model score on a tiny run and logs every metric', async () => {
     const r = await runPpo({ policy: sft, reference: sft, rewardModel, prompts }, { ...base, iterations: 12 });
     expect(r.history).toHaveLength(12);
-    const first = (r.history[0].meanReward + r.history[1].meanReward) / 2;
-    const lastTwo = (r.history[10].meanReward + r.history[11].meanReward) / 2;
-    expect(lastTwo).toBeGreaterThan(first + 0.5);
+    // rewards are in units of the reference samples' std; measured 0.7 → 1.3 over the run
+    const mean = (xs: PpoIterationMetrics[]): number => xs.reduce((s, h) => s + h.meanReward, 0) / xs.length;
+    expect(mean(r.history.slice(6))).toBeGreaterThan(mean(r.history.slice(0, 2)) + 0.3);
     const m = r.history[11];
     for (const k of ['meanReward', 'klPerSequence', 'klPerToken', 'klCoef', 'clipFraction', 'entropy', 'valueLoss', 'policyLoss', 'approxKl', 'responseLength', 'eosShare'] as const) {
       expect(Number.isFinite(m[k])).toBe(true);

@@ -77,11 +77,11 @@ export interface PpoOptions {
 
 /** Defaults, chosen on the built-in task (engine/README.md shows the measurements). */
 export const PPO_DEFAULTS: Required<PpoOptions> = {
-  iterations: 40,
+  iterations: 60,
   promptsPerIteration: 64,
   minibatch: 16,
-  epochs: 2,
-  lr: 2e-5,
+  epochs: 4,
+  lr: 1e-4,
   valueLr: 1e-4,
   clip: 0.2,
   valueClip: 0.2,
@@ -127,7 +127,11 @@ export interface PpoIterationMetrics {
   eosShare: number;
   /** Mean PPO-ptx loss (when ptxCoef > 0). */
   ptxLoss?: number;
+  /** Wall time of the iteration, and of its sampling, scoring (four forward passes) and update parts. */
   seconds: number;
+  sampleSeconds: number;
+  scoreSeconds: number;
+  updateSeconds: number;
 }
 
 /** `TrainerState.trainer` of PPO checkpoints. */
@@ -286,6 +290,7 @@ export async function runPpo(input: PpoInput, options: PpoRunOptions = {}): Prom
       const seq = bucketLength(Math.max(...seqs.map(sequenceLength)), 8, cfg.context);
       const shape = { rows: scoreRows, seq };
 
+      const tSampled = performance.now();
       // 2. scores
       const [cur, ref, values, scores] = [
         await scoreCompletionTokens(sessions, cfg, policy, seqs, shape, pad),
@@ -300,9 +305,11 @@ export async function runPpo(input: PpoInput, options: PpoRunOptions = {}): Prom
         { beta, gamma: o.gamma, lambda: o.gaeLambda, missingEosPenalty: o.missingEosPenalty },
       );
 
+      const tScored = performance.now();
       // 4. update
       const upd = await updateEpochs(episodes, { o, cfg, sessions, seq, pad, policy, value, policyOpt, valueOpt, rng, ptxSeqs });
 
+      const tUpdated = performance.now();
       // 5. KL controller
       const klSeq = sum(episodes.map((e) => e.kl)) / episodes.length;
       const tokens = sum(episodes.map((e) => e.sequence.completion.length));
@@ -323,6 +330,9 @@ export async function runPpo(input: PpoInput, options: PpoRunOptions = {}): Prom
         eosShare: finished.filter(Boolean).length / finished.length,
         ...(upd.ptxLoss !== undefined ? { ptxLoss: upd.ptxLoss } : {}),
         seconds: (performance.now() - t0) / 1000,
+        sampleSeconds: (tSampled - t0) / 1000,
+        scoreSeconds: (tScored - tSampled) / 1000,
+        updateSeconds: (tUpdated - tScored) / 1000,
       };
       history.push(metrics);
       if (options.onProgress) await options.onProgress({ iteration: it + 1, iterations: o.iterations, metrics });

@@ -48,7 +48,7 @@ export interface FitRewardModelOptions {
   epochs?: number;
   /** Rankings (prompts) per batch; each is one batch element with all its completions (default 8). */
   batch?: number;
-  /** Peak learning rate of the warm-up + cosine schedule (default 3e-4). */
+  /** Peak learning rate of the warm-up + cosine schedule (default 1e-3). */
   lr?: number;
   /** Warm-up updates (default 5% of steps). */
   warmupSteps?: number;
@@ -123,7 +123,7 @@ export interface RewardModelResult {
   metrics: RewardModelMetrics;
 }
 
-const DEFAULTS = { normalizeScale: true, epochs: 2, batch: 8, lr: 3e-4, weightDecay: 0.01, maxGradNorm: 1, heldoutShare: 0.2, seed: 1, progressEvery: 10 };
+const DEFAULTS = { normalizeScale: true, epochs: 2, batch: 8, lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1, heldoutShare: 0.2, seed: 1, progressEvery: 10 };
 
 /** Tokenizes a ranking's completions, cutting completions that do not fit `context` (counted in `truncated`). */
 function tokenizeRanking(r: RankedCompletions, tokenizer: Tokenizer, format: TaskFormat, context: number, counter: { truncated: number }): TokenizedRanking {
