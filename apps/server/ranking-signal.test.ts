@@ -146,7 +146,7 @@ it('a server that starts tells each waiting workflow its round’s count (signal
   }
   expect((await handle.query(statusQuery)).progress.labels?.completedTasks).toBe(0);
 
-  const server = await startServer({ deps: { db: api.db, temporalClient: kit.client, artifacts: api.artifacts, config: { webDistDir: null } }, port: 0, resignalOpenRounds: false });
+  const server = await startServer({ deps: { db: api.db, temporalClient: kit.client, artifacts: api.artifacts, config: { webDistDir: null } }, port: 0 });
   try {
     const s = await kit.waitForStatus(handle as never, (st) => st.progress.labels?.completedTasks === 2, 'count 2 from the starting server');
     expect(s.phase).toBe('labeling');

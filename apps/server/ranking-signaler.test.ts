@@ -1,8 +1,10 @@
 /**
- * The signal coalescer against the real workflow on a real dev server: with a minimum interval, a stream of
- * submissions costs the workflow one signal per interval, and the last count always arrives.
+ * The signal sender against the real workflow on a real dev server: a count for a workflow with no signal in flight
+ * goes out at once; counts that arrive while one is in flight merge into one follow-up, sent when it returns; the
+ * last count always arrives, and the workflow's history holds exactly the signals that were sent.
  */
 import { ExperimentTestKit } from '../../test/experiment-test-kit';
+import { rankingSubmittedSignal } from '../../workflows/experiment-contract';
 import { silentLogger } from './logger';
 import { RankingSignaler } from './ranking-signaler';
 
@@ -14,25 +16,48 @@ afterAll(async () => {
   await kit?.stop();
 });
 
-it('spaces signals to one workflow by the minimum interval, merging what arrives meanwhile, and delivers the last count', async () => {
-  const { handle, experimentId } = await kit.startExperiment('spaced', { spec: 'rounds: { count: 1 }', scenario: { taskCount: 40, quorum: 40 } });
+async function signalsInHistory(workflowId: string): Promise<number> {
+  const history = await kit.client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === rankingSubmittedSignal.name).length;
+}
+
+it('sends at once when idle, merges what arrives while a signal is in flight into one follow-up, and delivers the last count', async () => {
+  const { handle, experimentId } = await kit.startExperiment('signaller', { spec: 'rounds: { count: 1 }', scenario: { taskCount: 60, quorum: 60 } });
   await kit.waitForLabeling(handle, 0);
-  const signaler = new RankingSignaler(kit.client, silentLogger, 5_000, 300);
-  const t0 = performance.now();
-  // 30 submissions over ~0.6 s, one every 20 ms.
-  for (let n = 1; n <= 30; n++) {
+  const signaler = new RankingSignaler(kit.client, silentLogger, 5_000);
+
+  // Idle: the signal starts inside notify() itself, not after any interval.
+  kit.backend.completeTasks(experimentId, 0, 1);
+  signaler.notify(handle.workflowId, 0, 1);
+  expect(signaler.stats).toMatchObject({ requested: 1, sentAtOnce: 1, followUps: 0, coalesced: 0 });
+  await signaler.drain();
+  // Idle again right after it returned: again at once (no spacing between signals when nothing is in flight).
+  kit.backend.completeTasks(experimentId, 0, 1);
+  signaler.notify(handle.workflowId, 0, 2);
+  expect(signaler.stats).toMatchObject({ requested: 2, sentAtOnce: 2 });
+  // In flight: ten more counts in the same tick wait as ONE follow-up holding the highest count.
+  for (const n of [3, 5, 4, 7, 6, 12, 8, 9, 10, 11]) signaler.notify(handle.workflowId, 0, n);
+  expect(signaler.stats).toMatchObject({ requested: 12, sentAtOnce: 2, coalesced: 9 });
+  kit.backend.completeTasks(experimentId, 0, 10);
+  await signaler.drain();
+  expect(signaler.stats).toMatchObject({ sent: 3, failed: 0, followUps: 1 });
+  await kit.waitForStatus(handle, (st) => st.progress.labels?.completedTasks === 12, 'count 12');
+
+  // Load: a stream of 40 submissions, one every 5 ms. Every count is either sent or merged into a follow-up, at most
+  // one signal is in flight at a time, and the last count arrives.
+  for (let n = 13; n <= 52; n++) {
     kit.backend.completeTasks(experimentId, 0, 1);
     signaler.notify(handle.workflowId, 0, n);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 5));
   }
   await signaler.drain();
-  const took = performance.now() - t0;
-  // The first goes at once; then at most one per 300 ms: ~0.6 s of traffic needs 3–4 signals, not 30.
-  expect(signaler.stats.requested).toBe(30);
-  expect(signaler.stats.sent).toBeGreaterThanOrEqual(2);
-  expect(signaler.stats.sent).toBeLessThanOrEqual(Math.ceil(took / 300) + 1);
-  expect(signaler.stats.failed).toBe(0);
-  const s = await kit.waitForStatus(handle, (st) => st.progress.labels?.completedTasks === 30, 'the last count');
-  expect(s.phase).toBe('labeling');
+  const s = signaler.stats;
+  expect(s.requested).toBe(52);
+  expect(s.sentAtOnce + s.followUps + s.coalesced).toBe(s.requested);
+  expect(s.sent).toBe(s.sentAtOnce + s.followUps);
+  expect(s.failed).toBe(0);
+  const status = await kit.waitForStatus(handle, (st) => st.progress.labels?.completedTasks === 52, 'the last count, 52');
+  expect(status.phase).toBe('labeling');
+  expect(await signalsInHistory(handle.workflowId)).toBe(s.sent);
   await handle.terminate('test cleanup');
 });

@@ -8,40 +8,40 @@ interface Pending {
 }
 
 /**
- * Sends `rankingSubmittedSignal` to experiment workflows after rankings commit, coalescing bursts: at most one
- * signal per workflow is in flight, whatever arrives meanwhile is merged into one follow-up carrying the highest
- * count (counts are absolute, so nothing is lost by merging), and follow-ups start at least `minIntervalMs` apart
- * (a busy round then costs the workflow a few history events a second, not one per ranking). Failures are logged and dropped — the
- * ranking is already stored and the workflow re-reads counts from the database — so a signal can never fail a
- * request.
+ * Sends `rankingSubmittedSignal` to experiment workflows after rankings commit. At most one signal per workflow is
+ * in flight: a count for a workflow with none in flight goes out at once (an idle round hears of each ranking after
+ * one round trip), and whatever arrives while one is in flight is merged into a single follow-up carrying the highest
+ * count (counts are absolute, so nothing is lost by merging), sent as soon as the one in flight returns. A busy round
+ * therefore costs the workflow at most one signal per round trip, never one per ranking, and a count waits at most
+ * two round trips. Failures are logged and dropped — the ranking is already stored and the workflow re-reads counts
+ * from the database — so a signal can never fail a request.
  */
 export class RankingSignaler {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, Pending>();
-  /** When the last signal to each workflow started (ms, performance clock). */
-  private readonly lastStart = new Map<string, number>();
-  /** Counters for tests and metrics. */
-  readonly stats = { requested: 0, sent: 0, failed: 0, coalesced: 0 };
+  /**
+   * Counters for tests and metrics: `sentAtOnce` signals started by `notify` itself (none was in flight),
+   * `followUps` those started when the one in flight returned, `coalesced` counts merged into a waiting follow-up.
+   */
+  readonly stats = { requested: 0, sent: 0, failed: 0, coalesced: 0, sentAtOnce: 0, followUps: 0 };
 
   constructor(
     private readonly client: Client,
     private readonly logger: Logger,
     private readonly timeoutMs: number,
-    /** Least time between the starts of two signals to one workflow (0 = back to back). */
-    private readonly minIntervalMs = 0,
   ) {}
 
-  /** Queues a signal with the round's absolute completed-task count; returns at once. */
+  /** Sends the round's absolute completed-task count now, or merges it into the follow-up if one is in flight; returns at once. */
   notify(workflowId: string, roundIndex: number, completedTasks: number): void {
     this.stats.requested++;
-    const p = this.pending.get(workflowId);
-    if (p) {
-      this.stats.coalesced++;
-      if (roundIndex > p.roundIndex || (roundIndex === p.roundIndex && completedTasks > p.completedTasks)) this.pending.set(workflowId, { roundIndex, completedTasks });
-    } else {
-      this.pending.set(workflowId, { roundIndex, completedTasks });
+    if (!this.inFlight.has(workflowId)) {
+      this.stats.sentAtOnce++;
+      this.start(workflowId, { roundIndex, completedTasks });
+      return;
     }
-    if (!this.inFlight.has(workflowId)) this.pump(workflowId);
+    const p = this.pending.get(workflowId);
+    if (p) this.stats.coalesced++;
+    if (!p || roundIndex > p.roundIndex || (roundIndex === p.roundIndex && completedTasks > p.completedTasks)) this.pending.set(workflowId, { roundIndex, completedTasks });
   }
 
   /** Resolves when every queued signal was sent or given up. */
@@ -49,19 +49,14 @@ export class RankingSignaler {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()]);
   }
 
-  private pump(workflowId: string): void {
-    const next = this.pending.get(workflowId);
-    if (!next) return;
-    const start = (s: Pending) => {
-      this.pending.delete(workflowId);
-      this.lastStart.set(workflowId, performance.now());
-      return this.send(workflowId, s);
-    };
-    const wait = this.minIntervalMs - (performance.now() - (this.lastStart.get(workflowId) ?? -Infinity));
-    // Due now: send at once. Otherwise wait out the interval; what arrives meanwhile merges into this signal.
-    const run = (wait <= 0 ? start(next) : new Promise((r) => setTimeout(r, wait)).then(() => start(this.pending.get(workflowId) ?? next))).finally(() => {
+  private start(workflowId: string, s: Pending): void {
+    const run = this.send(workflowId, s).finally(() => {
       this.inFlight.delete(workflowId);
-      this.pump(workflowId);
+      const next = this.pending.get(workflowId);
+      if (!next) return;
+      this.pending.delete(workflowId);
+      this.stats.followUps++;
+      this.start(workflowId, next);
     });
     this.inFlight.set(workflowId, run);
   }

@@ -16,11 +16,6 @@ export interface ServerConfig {
   updateTimeoutMs: number;
   /** How long one ranking signal may take before it is given up (the workflow resyncs from the database). */
   signalTimeoutMs: number;
-  /**
-   * Least time between two ranking signals to one workflow, ms: submissions in between are merged into the next
-   * signal (absolute counts), so a busy round adds a few history events a second instead of one per ranking.
-   */
-  signalMinIntervalMs: number;
   /** Link target for the Temporal Web UI (`<url>/namespaces/<ns>/workflows/<id>`), if there is one. */
   temporalUiUrl?: string;
   temporalNamespace: string;
@@ -44,7 +39,6 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   statusQueryTimeoutMs: 3_000,
   updateTimeoutMs: 15_000,
   signalTimeoutMs: 5_000,
-  signalMinIntervalMs: 250,
   principalCacheMs: 5_000,
   temporalNamespace: 'default',
 };
