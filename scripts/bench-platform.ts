@@ -22,13 +22,13 @@
  *    (`query_rtt_p50_ms`) bounds how late an observation can be.
  *
  * Goal: activity overhead p50 ≤ 30 ms, signal p99 ≤ 200 ms. Env: BENCH_ACTIVITIES, BENCH_SIGNALS,
- * BENCH_LOAD_LABELERS, BENCH_LOAD_SIGNALS (default 200), BENCH_KEEP=1 (keep the temporary folder).
+ * BENCH_LOAD_LABELERS, BENCH_LOAD_SIGNALS (default 200), BENCH_ONLY=activity|signal, BENCH_KEEP=1 (keep the temporary folder).
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { startHoneWorker } from '../apps/worker/run-worker';
 import { silentLogger } from '../apps/server/logger';
 import { startServer } from '../apps/server/start-server';
@@ -46,6 +46,8 @@ const SIGNALS = Number(process.env.BENCH_SIGNALS ?? 200);
 const LOAD_LABELERS = Number(process.env.BENCH_LOAD_LABELERS ?? 8);
 const LOAD_SIGNALS = Number(process.env.BENCH_LOAD_SIGNALS ?? 200);
 const BENCH_QUEUE = 'hone-bench-platform';
+/** `activity` or `signal`: measure one part only (quicker runs while tuning). */
+const ONLY = process.env.BENCH_ONLY;
 
 const log = (m: string) => process.stderr.write(`[bench:platform] ${m}\n`);
 
@@ -60,7 +62,8 @@ const round1 = (v: number) => Math.round(v * 10) / 10;
 
 // ------------------------------------------------------------------------------------------------ activity overhead
 
-async function measureActivityOverhead(address: string, namespace: string): Promise<{ overheadMs: number[]; execMs: number[] }> {
+async function measureActivityOverhead(address: string, namespace: string): Promise<{ overheadMs: number[]; execMs: number[]; breakdown: Record<string, number | null> }> {
+  let breakdown: Record<string, number | null> = {};
   const marks: { start: number; end: number }[] = [];
   const activities: BenchActivities = {
     async benchNoop(call: number) {
@@ -75,7 +78,9 @@ async function measureActivityOverhead(address: string, namespace: string): Prom
     const worker = await Worker.create({ connection, namespace, taskQueue: BENCH_QUEUE, workflowsPath: path.join(__dirname, 'bench-platform-workflow.ts'), activities });
     log(`bench worker ready (workflow bundled in ${((Date.now() - t) / 1000).toFixed(1)} s); ${ACTIVITIES} no-op activity calls`);
     const client = new Client({ connection: clientConnection, namespace });
-    await worker.runUntil(client.workflow.execute('activityOverheadBenchWorkflow', { taskQueue: BENCH_QUEUE, workflowId: `bench-activity-overhead-${Date.now()}`, args: [ACTIVITIES] }));
+    const workflowId = `bench-activity-overhead-${Date.now()}`;
+    await worker.runUntil(client.workflow.execute('activityOverheadBenchWorkflow', { taskQueue: BENCH_QUEUE, workflowId, args: [ACTIVITIES] }));
+    breakdown = historyBreakdown(await client.workflow.getHandle(workflowId).fetchHistory());
   } finally {
     await clientConnection.close();
     await connection.close();
@@ -86,7 +91,45 @@ async function measureActivityOverhead(address: string, namespace: string): Prom
     execMs.push(marks[i].end - marks[i].start);
     if (i + 1 < ACTIVITIES) overheadMs.push(marks[i + 1].start - marks[i].end);
   }
-  return { overheadMs, execMs };
+  return { overheadMs, execMs, breakdown };
+}
+
+/**
+ * Where an activity call's time goes, from the server's event times in the bench workflow's history (p50 over the
+ * calls after the warm-up): `dispatch` = ActivityTaskScheduled → ActivityTaskStarted (handed to the worker),
+ * `run_and_report` = ActivityTaskStarted → ActivityTaskCompleted, `workflow_task` = ActivityTaskCompleted → the
+ * next ActivityTaskScheduled (a workflow task scheduled, dispatched, run by the worker and completed).
+ */
+function historyBreakdown(history: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>): Record<string, number | null> {
+  const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
+  const scheduled: number[] = [];
+  const started: number[] = [];
+  const completed: number[] = [];
+  const wft: { scheduled: number; started?: number; completed?: number }[] = [];
+  for (const e of history.events ?? []) {
+    if (e.activityTaskScheduledEventAttributes) scheduled.push(ms(e.eventTime));
+    else if (e.activityTaskStartedEventAttributes) started.push(ms(e.eventTime));
+    else if (e.activityTaskCompletedEventAttributes) completed.push(ms(e.eventTime));
+    else if (e.workflowTaskScheduledEventAttributes) wft.push({ scheduled: ms(e.eventTime) });
+    else if (e.workflowTaskStartedEventAttributes) wft[wft.length - 1].started = ms(e.eventTime);
+    else if (e.workflowTaskCompletedEventAttributes) wft[wft.length - 1].completed = ms(e.eventTime);
+  }
+  const wfts = wft.slice(WARMUP).filter((w) => w.started !== undefined && w.completed !== undefined);
+  const dispatch: number[] = [];
+  const runAndReport: number[] = [];
+  const workflowTask: number[] = [];
+  for (let i = WARMUP; i < completed.length; i++) {
+    dispatch.push(started[i] - scheduled[i]);
+    runAndReport.push(completed[i] - started[i]);
+    if (i + 1 < scheduled.length) workflowTask.push(scheduled[i + 1] - completed[i]);
+  }
+  return {
+    dispatch_p50_ms: percentile(dispatch, 0.5),
+    run_and_report_p50_ms: percentile(runAndReport, 0.5),
+    workflow_task_p50_ms: percentile(workflowTask, 0.5),
+    workflow_task_schedule_to_start_p50_ms: percentile(wfts.map((w) => w.started! - w.scheduled), 0.5),
+    workflow_task_start_to_complete_p50_ms: percentile(wfts.map((w) => w.completed! - w.started!), 0.5),
+  };
 }
 
 // ------------------------------------------------------------------------------------------------ signal latency
@@ -243,17 +286,20 @@ async function main(): Promise<void> {
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
     log(`services in ${dir}`);
+    // One quiet runtime for every worker of this process (hone's worker keeps it: a runtime exists already).
+    Runtime.install({ logger: new DefaultLogger('WARN', (e) => log(`temporal ${e.level}: ${e.message}`)) });
     const [pg, temporal] = await Promise.all([
       startEmbeddedPostgres({ dataDir: path.join(dir, 'postgres'), database: 'hone', fsync: true }),
-      resolveTemporalCli().then((cli) => startTemporalDevServer({ dataDir: path.join(dir, 'temporal'), cliPath: cli.path, uiPort: false })),
+      resolveTemporalCli().then((cli) => startTemporalDevServer({ dataDir: path.join(dir, 'temporal'), cliPath: cli.path, uiPort: false, extraArgs: (process.env.BENCH_TEMPORAL_ARGS ?? '').split(' ').filter(Boolean) })),
     ]);
     cleanup.push(() => pg.stop(), () => temporal.stop());
     await migrateDeploy(pg.url);
     const loadBefore = os.loadavg()[0];
 
     // hone's worker first: it installs the process's Temporal runtime (quiet logging) before any other connection.
-    const signal = await measureSignalLatency(dir, pg.url, temporal.address, temporal.namespace);
-    const activity = await measureActivityOverhead(temporal.address, temporal.namespace);
+    const empty = { idle: [], load: [], submitMs: [], queryMs: [], signals: null };
+    const signal = ONLY === 'activity' ? empty : await measureSignalLatency(dir, pg.url, temporal.address, temporal.namespace);
+    const activity = ONLY === 'signal' ? { overheadMs: [], execMs: [], breakdown: {} } : await measureActivityOverhead(temporal.address, temporal.namespace);
 
     const result = {
       activity_overhead_p50_ms: percentile(activity.overheadMs, 0.5),
@@ -261,6 +307,7 @@ async function main(): Promise<void> {
       activity_overhead_mean_ms: round1(activity.overheadMs.reduce((a, b) => a + b, 0) / Math.max(1, activity.overheadMs.length)),
       activity_exec_p50_ms: percentile(activity.execMs, 0.5),
       n_activities: activity.overheadMs.length,
+      activity_overhead_breakdown: activity.breakdown,
       signal_to_workflow_p50_ms: percentile(signal.idle, 0.5),
       signal_to_workflow_p99_ms: percentile(signal.idle, 0.99),
       signal_to_workflow_max_ms: percentile(signal.idle, 1),
