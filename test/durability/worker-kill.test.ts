@@ -48,7 +48,7 @@ evaluation: { heldoutPrompts: 8 }
 let stack: DurableStack;
 
 beforeAll(async () => {
-  stack = await DurableStack.start({ label: 'worker-kill', engine: 'real', tuning: FAST_TUNING });
+  stack = await DurableStack.start({ label: 'worker-kill', engine: 'real', tuning: { ...FAST_TUNING, heartbeatTimeoutMs: 6_000 } });
 });
 
 afterAll(async () => {
@@ -88,9 +88,21 @@ it('completes an experiment whose worker is killed with SIGKILL during PPO, resu
     await labeling;
 
     // PPO resumed from a checkpoint of its own step at an iteration > 0, on a later attempt: audit + metric row.
-    const resumed = await stack.db.auditEvent.findMany({ where: { experimentId, action: 'training.resumed' } });
-    expect(resumed).toHaveLength(1);
-    const data = resumed[0].data as { trainer: string; idempotencyKey: string; attempt: number; fromIteration: number; source: string };
+    // On a loaded machine the new worker's first attempt may itself miss a heartbeat deadline and be retried: every
+    // resume must then be of this step, from one of its checkpoints, on a later attempt than the one before.
+    const resumed = await stack.db.auditEvent.findMany({ where: { experimentId, action: 'training.resumed' }, orderBy: { id: 'asc' } });
+    expect(resumed.length).toBeGreaterThanOrEqual(1);
+    type Resume = { trainer: string; idempotencyKey: string; attempt: number; fromIteration: number; source: string };
+    const all = resumed.map((r) => r.data as Resume);
+    for (const [i, r] of all.entries()) {
+      expect(r).toMatchObject({ trainer: 'ppo', idempotencyKey: ppoKey });
+      expect(r.fromIteration).toBeGreaterThan(0);
+      if (i > 0) {
+        expect(r.attempt).toBeGreaterThan(all[i - 1].attempt);
+        expect(r.fromIteration).toBeGreaterThanOrEqual(all[i - 1].fromIteration);
+      }
+    }
+    const data = all[0];
     expect(data).toMatchObject({ trainer: 'ppo', idempotencyKey: ppoKey });
     expect(data.attempt).toBeGreaterThanOrEqual(2);
     expect(data.fromIteration).toBeGreaterThan(0);
@@ -102,9 +114,12 @@ it('completes an experiment whose worker is killed with SIGKILL during PPO, resu
     const newer = await stack.db.artifact.findMany({ where: { createdByActivity: ppoKey, kind: 'ppo_checkpoint', createdAt: { lt: resumed[0].at } } });
     expect(newer.map((a) => a.key).sort().pop()).toBe(resumedFrom.key);
     const resumeMetric = await stack.db.metric.findMany({ where: { experimentId, name: 'ppo/resumed_at_iteration' } });
-    expect(resumeMetric.map((m) => ({ step: m.step, value: m.value }))).toEqual([{ step: data.fromIteration, value: data.attempt }]);
+    // One row per iteration resumed at (the first resume at an iteration keeps its row).
+    const firstAt = new Map<number, number>();
+    for (const r of all) if (!firstAt.has(r.fromIteration)) firstAt.set(r.fromIteration, r.attempt);
+    expect(resumeMetric.map((m) => ({ step: m.step, value: m.value })).sort((a, b) => a.step - b.step)).toEqual([...firstAt].map(([step, value]) => ({ step, value })));
     expect(await stack.db.auditEvent.count({ where: { experimentId, action: 'training.restarted' } })).toBe(0);
-    process.stderr.write(`[durable worker-kill] killed at ${checkpoint.key.slice(-6)} ; resumed at iteration ${data.fromIteration} (attempt ${data.attempt}, from the ${data.source}) ${((resumed[0].at.getTime() - killedAt) / 1000).toFixed(1)} s after the kill\n`);
+    process.stderr.write(`[durable worker-kill] killed at ${checkpoint.key.slice(-6)} ; resumed at iteration ${data.fromIteration} (attempt ${data.attempt}, from the ${data.source}) ${((resumed[0].at.getTime() - killedAt) / 1000).toFixed(1)} s after the kill; ${all.length} resume(s)\n`);
 
     // Nothing twice: checkpoints once per iteration, every iteration's metrics once, counters equal rows, lineage.
     const checkpoints = await stack.db.artifact.findMany({ where: { createdByActivity: ppoKey, kind: 'ppo_checkpoint' }, select: { key: true } });
