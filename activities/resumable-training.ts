@@ -115,6 +115,10 @@ export async function runResumableTraining<M>(ctx: Context, deps: ResolvedActivi
       const units = trainer.done;
       const parents: ParentRef[] = [{ artifactId: lastCkpt?.id ?? a.startPolicyId, role: lastCkpt ? 'resumed_from' : 'init' }, ...a.parents];
       const body = await trainer.saveState();
+      // Metric rows of the units up to here first, the checkpoint after: a retry resumes from the newest checkpoint,
+      // so a worker killed between the two writes must not leave a checkpoint whose units have no metrics (a unit
+      // re-run after a lost checkpoint writes its rows again, and the first ones stay: skipDuplicates).
+      await progress.flush();
       const stored = await storeArtifact(
         deps,
         { key: trainingKeys.checkpoint(a.idempotencyKey, units), kind: ckptKind, experimentId: a.experimentId, parents, createdByActivity: a.idempotencyKey, actor: a.actor, summary: { [a.unit]: units, total: a.total, roundIndex: a.roundIndex, metrics: lastMetrics } },
@@ -130,7 +134,6 @@ export async function runResumableTraining<M>(ctx: Context, deps: ResolvedActivi
       lastCkpt = stored.artifact;
       lastCkptUnits = units;
       beat();
-      await progress.flush();
     };
 
     // False while a unit runs and after one failed: a unit that failed half-way leaves no state worth saving. One

@@ -47,11 +47,14 @@ function abortIf(signal: AbortSignal): void {
 async function wait(ms: number, signal: AbortSignal): Promise<void> {
   if (ms <= 0) return;
   await new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
+    // The listener goes when the step ends either way: a trainer waits thousands of times on one activity's signal.
+    const done = () => {
       clearTimeout(t);
+      signal.removeEventListener('abort', done);
       resolve();
-    }, { once: true });
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
   abortIf(signal);
 }

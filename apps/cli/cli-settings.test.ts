@@ -1,6 +1,6 @@
 import { loadWorkerSettings } from '../worker/worker-settings';
 import { noticeOf } from './worker-process';
-import { workflowTuningFromEnv } from './workflow-tuning';
+import { workflowTuningFromEnv } from '../server/workflow-tuning';
 
 describe('settings read from the environment', () => {
   it('HONE_WORKFLOW_TUNING: known keys, positive integers, errors that name the variable', () => {

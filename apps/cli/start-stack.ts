@@ -12,7 +12,7 @@ import { startServer, type RunningServer } from '../server/start-server';
 import { CliError } from './cli-error';
 import { readStackState, removeStackState, writeStackState, type StackState } from './stack-state';
 import { startWorkerProcess, type WorkerProcess } from './worker-process';
-import { workflowTuningFromEnv } from './workflow-tuning';
+import { workflowTuningFromEnv } from '../server/workflow-tuning';
 
 /** Which pieces `hone up` runs here, and on which ports. External services come from the configuration. */
 export interface StackOptions {
@@ -137,6 +137,8 @@ export async function startStack(opts: StackOptions): Promise<RunningStack> {
       server = await startServer({
         deps: {
           db,
+          // A LISTEN connection of its own: token lookups are cached and dropped on every grant change.
+          databaseUrl,
           temporalClient: new Client({ connection, namespace: config.temporal.namespace }),
           artifacts: createArtifactStore(config.artifacts),
           logger,

@@ -61,7 +61,7 @@ export function apiRoutes(): RouteSpec[] {
 export function createApp(input: ServerDeps): HoneApp {
   const config = { ...DEFAULT_SERVER_CONFIG, ...input.config };
   const logger = input.logger ?? silentLogger;
-  const deps: ResolvedDeps = { db: input.db, temporalClient: input.temporalClient, artifacts: input.artifacts, config, logger, signaler: new RankingSignaler(input.temporalClient, logger, config.signalTimeoutMs, config.signalMinIntervalMs), principals: new PrincipalCache(input.db, config.principalCacheMs) };
+  const deps: ResolvedDeps = { db: input.db, temporalClient: input.temporalClient, artifacts: input.artifacts, config, logger, signaler: new RankingSignaler(input.temporalClient, logger, config.signalTimeoutMs, config.signalFollowUpMinIntervalMs), principals: new PrincipalCache(input.db, config.principalCacheMs) };
   const routes = apiRoutes();
   const app = new Hono<AppEnv>();
   let inFlight = 0;

@@ -13,6 +13,7 @@ import { ensureAdminToken } from '../../lib/domain';
 import { AppError } from '../../lib/errors';
 import { createJsonLogger } from './logger';
 import { startServer } from './start-server';
+import { workflowTuningFromEnv } from './workflow-tuning';
 
 /** HONE_TEMPORAL_UI_URL (default: the embedded dev server's UI, http://127.0.0.1:8233), for links from the admin view. */
 function temporalUiUrl(): string {
@@ -23,6 +24,7 @@ function temporalUiUrl(): string {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  const workflowTuning = workflowTuningFromEnv(); // fail fast on a bad value, before touching any service
   const logger = createJsonLogger({ level: (process.env.HONE_LOG_LEVEL as 'debug' | 'info' | 'warn' | 'error' | undefined) ?? 'info' });
   if (!config.databaseUrl) throw new AppError('CONFIG_INVALID', 'DATABASE_URL is not set: point it at Postgres, or run `hone up` for the embedded stack');
   if (!config.temporal.address) throw new AppError('CONFIG_INVALID', 'TEMPORAL_ADDRESS is not set: point it at a Temporal frontend (host:port), or run `hone up` for the embedded stack');
@@ -33,7 +35,7 @@ async function main(): Promise<void> {
     const admin = await ensureAdminToken(db, config.dataDir);
     logger.info(admin.created ? 'admin token written' : 'admin token present', { path: admin.path });
     const server = await startServer({
-      deps: { db, databaseUrl: config.databaseUrl, temporalClient: new Client({ connection, namespace: config.temporal.namespace }), artifacts: createArtifactStore(config.artifacts), config: { temporalNamespace: config.temporal.namespace, temporalUiUrl: temporalUiUrl() }, logger },
+      deps: { db, databaseUrl: config.databaseUrl, temporalClient: new Client({ connection, namespace: config.temporal.namespace }), artifacts: createArtifactStore(config.artifacts), config: { temporalNamespace: config.temporal.namespace, temporalUiUrl: temporalUiUrl(), workflowTuning }, logger },
       port: config.api.port,
       host: config.api.host,
     });

@@ -4,9 +4,10 @@
  * the workflow's count, quorum ends the labeling wait, and update rejections come back as HTTP 409s.
  */
 import { ExperimentTestKit } from '../../test/experiment-test-kit';
-import { storeSamples, openLabelingRound, registerArtifact, createExperiment } from '../../lib/domain';
+import { storeSamples, openLabelingRound, registerArtifact, createExperiment, claimNextTask, createLabeler, submitRanking } from '../../lib/domain';
 import { statusQuery } from '../../workflows/experiment-contract';
 import { createTestApi, type TestApi } from './test-support';
+import { startServer } from './start-server';
 import { sha } from '../../lib/domain/test-support';
 
 let kit: ExperimentTestKit;
@@ -129,4 +130,29 @@ it('a signal that cannot be delivered never fails an accepted ranking', async ()
   expect(api.app.hone.deps.signaler.stats.failed).toBe(failedBefore + 1);
   expect(api.logs.some((l) => l.includes('ranking signal not delivered'))).toBe(true);
   expect(await api.db.ranking.count({ where: { task: { round: { experimentId: created.experiment.id } } } })).toBe(1);
+});
+
+it('a server that starts tells each waiting workflow its round’s count (signals a crashed predecessor never sent)', async () => {
+  const launched = await api.req('POST', '/api/v1/experiments', { json: { spec: 'name: resignalled\nrounds: { count: 1, promptsPerRound: 4, completionsPerPrompt: 3 }\n' } });
+  const experimentId = launched.json.experiment.id;
+  const handle = kit.client.workflow.getHandle(launched.json.workflowId);
+  await openRound(experimentId);
+  await kit.waitForStatus(handle as never, (s) => s.phase === 'labeling' && s.progress.labels !== undefined, 'labeling');
+  // Two rankings stored, as by an API that died before its signals went out: the workflow has not heard of them.
+  const l = await createLabeler(api.db, { name: 'crash-witness', role: 'labeler', actor: 'test' });
+  for (let i = 0; i < 2; i++) {
+    const t = (await claimNextTask(api.db, { labelerId: l.labeler.id, experimentId }))!;
+    await submitRanking(api.db, { taskId: t.taskId, labelerId: l.labeler.id, ordering: t.samples.map((s) => s.id), quality: 3, flags });
+  }
+  expect((await handle.query(statusQuery)).progress.labels?.completedTasks).toBe(0);
+
+  const server = await startServer({ deps: { db: api.db, temporalClient: kit.client, artifacts: api.artifacts, config: { webDistDir: null } }, port: 0 });
+  try {
+    const s = await kit.waitForStatus(handle as never, (st) => st.progress.labels?.completedTasks === 2, 'count 2 from the starting server');
+    expect(s.phase).toBe('labeling');
+    expect(server.app.hone.deps.signaler.stats.sent).toBeGreaterThanOrEqual(1);
+  } finally {
+    await server.close();
+    await handle.terminate('test cleanup');
+  }
 });

@@ -8,40 +8,44 @@ interface Pending {
 }
 
 /**
- * Sends `rankingSubmittedSignal` to experiment workflows after rankings commit, coalescing bursts: at most one
- * signal per workflow is in flight, whatever arrives meanwhile is merged into one follow-up carrying the highest
- * count (counts are absolute, so nothing is lost by merging), and follow-ups start at least `minIntervalMs` apart
- * (a busy round then costs the workflow a few history events a second, not one per ranking). Failures are logged and dropped — the
- * ranking is already stored and the workflow re-reads counts from the database — so a signal can never fail a
- * request.
+ * Sends `rankingSubmittedSignal` to experiment workflows after rankings commit. A count for a workflow with no signal
+ * in flight goes out at once, so an idle round hears of each ranking after one round trip. Whatever arrives while
+ * one is in flight is merged into a single follow-up carrying the highest count (counts are absolute, so nothing is
+ * lost by merging), sent when the one in flight has returned and at least `followUpMinIntervalMs` after it started.
+ * A busy round therefore costs the workflow at most one signal per interval (a few history events a second instead
+ * of one per ranking, and Temporal's CPU with them), and a count waits at most about one interval plus two round
+ * trips. Failures are logged and dropped — the ranking is already stored and the workflow re-reads counts from the
+ * database — so a signal can never fail a request.
  */
 export class RankingSignaler {
+  /** Per workflow: the chain that sends its signal and then its follow-ups, until nothing is pending. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly pending = new Map<string, Pending>();
-  /** When the last signal to each workflow started (ms, performance clock). */
-  private readonly lastStart = new Map<string, number>();
-  /** Counters for tests and metrics. */
-  readonly stats = { requested: 0, sent: 0, failed: 0, coalesced: 0 };
+  /**
+   * Counters for tests and metrics: `sentAtOnce` signals started by `notify` itself (none was in flight),
+   * `followUps` those started after one in flight returned, `coalesced` counts merged into a waiting follow-up.
+   */
+  readonly stats = { requested: 0, sent: 0, failed: 0, coalesced: 0, sentAtOnce: 0, followUps: 0 };
 
   constructor(
     private readonly client: Client,
     private readonly logger: Logger,
     private readonly timeoutMs: number,
-    /** Least time between the starts of two signals to one workflow (0 = back to back). */
-    private readonly minIntervalMs = 0,
+    /** Least time between the starts of a signal and its follow-up to one workflow (0 = as soon as it returns). */
+    private readonly followUpMinIntervalMs = 0,
   ) {}
 
-  /** Queues a signal with the round's absolute completed-task count; returns at once. */
+  /** Sends the round's absolute completed-task count now, or merges it into the follow-up if one is in flight; returns at once. */
   notify(workflowId: string, roundIndex: number, completedTasks: number): void {
     this.stats.requested++;
-    const p = this.pending.get(workflowId);
-    if (p) {
-      this.stats.coalesced++;
-      if (roundIndex > p.roundIndex || (roundIndex === p.roundIndex && completedTasks > p.completedTasks)) this.pending.set(workflowId, { roundIndex, completedTasks });
-    } else {
-      this.pending.set(workflowId, { roundIndex, completedTasks });
+    if (!this.inFlight.has(workflowId)) {
+      this.stats.sentAtOnce++;
+      this.inFlight.set(workflowId, this.sendAndFollowUp(workflowId, { roundIndex, completedTasks }));
+      return;
     }
-    if (!this.inFlight.has(workflowId)) this.pump(workflowId);
+    const p = this.pending.get(workflowId);
+    if (p) this.stats.coalesced++;
+    if (!p || roundIndex > p.roundIndex || (roundIndex === p.roundIndex && completedTasks > p.completedTasks)) this.pending.set(workflowId, { roundIndex, completedTasks });
   }
 
   /** Resolves when every queued signal was sent or given up. */
@@ -49,21 +53,20 @@ export class RankingSignaler {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()]);
   }
 
-  private pump(workflowId: string): void {
-    const next = this.pending.get(workflowId);
-    if (!next) return;
-    const start = (s: Pending) => {
+  /** Sends `first`, then each follow-up that gathered meanwhile (spaced), and leaves the workflow idle. */
+  private async sendAndFollowUp(workflowId: string, first: Pending): Promise<void> {
+    let next: Pending | undefined = first;
+    while (next) {
+      const started = performance.now();
+      await this.send(workflowId, next);
+      if (!this.pending.has(workflowId)) break;
+      const wait = this.followUpMinIntervalMs - (performance.now() - started);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      next = this.pending.get(workflowId);
       this.pending.delete(workflowId);
-      this.lastStart.set(workflowId, performance.now());
-      return this.send(workflowId, s);
-    };
-    const wait = this.minIntervalMs - (performance.now() - (this.lastStart.get(workflowId) ?? -Infinity));
-    // Due now: send at once. Otherwise wait out the interval; what arrives meanwhile merges into this signal.
-    const run = (wait <= 0 ? start(next) : new Promise((r) => setTimeout(r, wait)).then(() => start(this.pending.get(workflowId) ?? next))).finally(() => {
-      this.inFlight.delete(workflowId);
-      this.pump(workflowId);
-    });
-    this.inFlight.set(workflowId, run);
+      this.stats.followUps++;
+    }
+    this.inFlight.delete(workflowId);
   }
 
   private async send(workflowId: string, s: Pending): Promise<void> {

@@ -17,10 +17,11 @@ export interface ServerConfig {
   /** How long one ranking signal may take before it is given up (the workflow resyncs from the database). */
   signalTimeoutMs: number;
   /**
-   * Least time between two ranking signals to one workflow, ms: submissions in between are merged into the next
-   * signal (absolute counts), so a busy round adds a few history events a second instead of one per ranking.
+   * Ranking signals to one workflow: one with none in flight goes at once; what arrives while one is in flight is
+   * merged (absolute counts) into one follow-up, started at least this long after it, ms. Bounds a busy round's
+   * signals (and Temporal's work) to a few a second while an idle round hears of each ranking at once.
    */
-  signalMinIntervalMs: number;
+  signalFollowUpMinIntervalMs: number;
   /** Link target for the Temporal Web UI (`<url>/namespaces/<ns>/workflows/<id>`), if there is one. */
   temporalUiUrl?: string;
   temporalNamespace: string;
@@ -44,7 +45,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   statusQueryTimeoutMs: 3_000,
   updateTimeoutMs: 15_000,
   signalTimeoutMs: 5_000,
-  signalMinIntervalMs: 250,
+  signalFollowUpMinIntervalMs: 100,
   principalCacheMs: 5_000,
   temporalNamespace: 'default',
 };

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { releaseExpiredAssignments } from '../../lib/domain';
+import { listOpenRoundCounts, releaseExpiredAssignments } from '../../lib/domain';
 import { ensureWebBundle, WEB_DIST_DIR } from '../web/build';
 import { startAuthChangeListener } from './auth-change-listener';
 import { createApp, type HoneApp } from './create-app';
@@ -22,6 +22,8 @@ export interface StartServerOptions {
    * UI answers 503 while the API works.
    */
   buildWebUi?: boolean;
+  /** Send each open labeling round's count to its workflow once at start (default true; see start-server.ts). */
+  resignalOpenRounds?: boolean;
 }
 
 export interface RunningServer {
@@ -55,6 +57,18 @@ export async function startServer(opts: StartServerOptions): Promise<RunningServ
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   logger.info('hone API listening', { url });
+  // A predecessor that crashed (kill -9, out of memory) took its queued ranking signals with it, and a retried
+  // submission is a replay, which signals nothing: tell every waiting workflow its round's count once now, or it
+  // would learn it only at its next periodic resync (an hour by default). Counts are absolute: a repeat is harmless.
+  if (opts.resignalOpenRounds ?? true) {
+    try {
+      const open = await listOpenRoundCounts(db);
+      for (const r of open) app.hone.deps.signaler.notify(r.workflowId, r.roundIndex, r.completedTasks);
+      if (open.length > 0) logger.info('open labeling rounds re-signalled', { rounds: open.length });
+    } catch (e) {
+      logger.warn('could not re-signal open labeling rounds; their workflows resync on their own', { error: e });
+    }
+  }
 
   let sweeping = false;
   const sweeper = setInterval(() => {

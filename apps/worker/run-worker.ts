@@ -51,7 +51,9 @@ function installRuntime(logger: ActivityLogger, level: WorkerSettings['logLevel'
     else logger.debug(e.message, f);
   };
   try {
-    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(sdkLevel, forward) });
+    // Core's own logs (gRPC retries while Temporal is unreachable, …) go through the same JSON logger instead of
+    // being printed to the console in their own format.
+    Runtime.install({ shutdownSignals: [], logger: new DefaultLogger(sdkLevel, forward), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} } } });
   } catch {
     // a runtime exists already (a test, or the CLI created a connection first): keep it
   }

@@ -15,7 +15,8 @@ export type AttrValue =
   | { readonly kind: 'floats'; readonly value: readonly number[] }
   | { readonly kind: 'string'; readonly value: string }
   | { readonly kind: 'strings'; readonly value: readonly string[] }
-  | { readonly kind: 'tensor'; readonly value: { data: TensorData; dims: readonly number[]; dtype: DType } };
+  | { readonly kind: 'tensor'; readonly value: { data: TensorData; dims: readonly number[]; dtype: DType } }
+  | { readonly kind: 'graph'; readonly value: onnx.IGraphProto };
 
 /** Attributes of one node, by name. */
 export type Attrs = Readonly<Record<string, AttrValue | string | undefined>>;
@@ -38,6 +39,8 @@ export const attr = {
     kind: 'tensor',
     value: { data: toTypedArray(data, dtype), dims: [...dims], dtype },
   }),
+  /** A subgraph attribute (Loop's `body`, If's branches): see GraphBuilder.buildGraph. */
+  graph: (value: onnx.IGraphProto): AttrValue => ({ kind: 'graph', value }),
 };
 
 /** Encodes one attribute for a NodeProto. */
@@ -62,5 +65,7 @@ export function encodeAttribute(name: string, v: AttrValue | string): onnx.IAttr
         type: AT.TENSOR,
         t: { dims: [...v.value.dims], dataType: ONNX_DATA_TYPE[v.value.dtype], rawData: rawBytes(v.value.data) },
       };
+    case 'graph':
+      return { name, type: AT.GRAPH, g: v.value };
   }
 }

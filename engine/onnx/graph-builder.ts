@@ -22,6 +22,8 @@ export interface NodeRecord {
   readonly inputs: readonly (Tensor | null)[];
   readonly outputs: readonly Tensor[];
   readonly attrs: Attrs;
+  /** Values of this graph that the node's subgraphs read by name (kept alive, never renamed). */
+  readonly implicit: readonly Tensor[];
 }
 
 /** Options of {@link GraphBuilder.build}. */
@@ -41,6 +43,11 @@ export interface BuildOptions {
 export interface GraphBuilderOptions {
   /** ONNX default-domain opset, 17 or newer (default {@link DEFAULT_OPSET}). */
   opset?: number;
+  /**
+   * Prefix of generated tensor names. A subgraph (a Loop body) needs one: its names must not collide with those of
+   * the graph around it.
+   */
+  namePrefix?: string;
 }
 
 const SMALL_CONST_BYTES = 512;
@@ -63,10 +70,13 @@ export class GraphBuilder {
   private readonly smallConsts = new Map<string, Tensor>();
   private readonly bigConsts = new WeakMap<TensorData, Tensor>();
   private readonly scopes: string[] = [];
+  private readonly outerRefs = new Map<number, Tensor>();
+  private readonly namePrefix: string;
   private nextId = 0;
 
   constructor(options: GraphBuilderOptions = {}) {
     this.opset = options.opset ?? DEFAULT_OPSET;
+    this.namePrefix = options.namePrefix ?? '';
     if (!Number.isInteger(this.opset) || this.opset < 17) throw new Error(`opset ${this.opset}: hone emits opset 17 or newer`);
   }
 
@@ -96,6 +106,27 @@ export class GraphBuilder {
     return t;
   }
 
+  /**
+   * In a subgraph: a value of the enclosing graph (a weight, an input, a computed tensor), read by name. Pass the
+   * node that holds this subgraph {@link outerValues} as its implicit inputs (see {@link node}).
+   */
+  outer(t: Tensor): Tensor {
+    if (t.owner === this) throw new Error(`outer(${t.name}): the tensor already belongs to this graph`);
+    const have = this.tensorsByName.get(t.name);
+    if (have) {
+      if (have.kind === 'outer') return have;
+      throw new Error(`outer(${t.name}): the name is already used in this graph`);
+    }
+    const local = this.newTensor(t.name, t.shape, t.dtype, 'outer', true);
+    this.outerRefs.set(local.id, t);
+    return local;
+  }
+
+  /** The enclosing graph's tensors this graph references through {@link outer}. */
+  get outerValues(): Tensor[] {
+    return [...this.outerRefs.values()];
+  }
+
   /** An anonymous constant; small constants with equal contents are shared. */
   constant(data: TensorData, shape: readonly number[]): Tensor {
     const dtype = dtypeOfArray(data);
@@ -118,12 +149,14 @@ export class GraphBuilder {
 
   /**
    * Appends a node and returns its output tensors. `inputs` may contain null for an omitted optional input.
-   * The caller (an op with shape inference) states each output's shape and element type.
+   * The caller (an op with shape inference) states each output's shape and element type. `implicit`: the values
+   * of this graph that the node's subgraph attributes read by name (a Loop body's `outerValues`).
    */
-  node(opType: string, inputs: readonly (Tensor | null)[], outputs: readonly OutputSpec[], attrs: Attrs = {}, domain = ''): Tensor[] {
+  node(opType: string, inputs: readonly (Tensor | null)[], outputs: readonly OutputSpec[], attrs: Attrs = {}, domain = '', implicit: readonly Tensor[] = []): Tensor[] {
     for (const t of inputs) if (t) this.own(t, opType);
+    for (const t of implicit) this.own(t, `${opType} (subgraph reference)`);
     const outs = outputs.map((o) => this.newTensor(o.hint ?? opType.toLowerCase(), o.shape, o.dtype, 'node', false));
-    const rec: NodeRecord = { opType, domain, inputs: [...inputs], outputs: outs, attrs };
+    const rec: NodeRecord = { opType, domain, inputs: [...inputs], outputs: outs, attrs, implicit: [...implicit] };
     this.nodeList.push(rec);
     for (const t of outs) this.producers.set(t.id, rec);
     return outs;
@@ -174,7 +207,7 @@ export class GraphBuilder {
       if (this.tensorsByName.has(hint)) throw new Error(`name ${hint} is already used in this graph`);
       name = hint;
     } else {
-      const prefix = this.scopes.length ? `${this.scopes.join('/')}/` : '';
+      const prefix = this.namePrefix + (this.scopes.length ? `${this.scopes.join('/')}/` : '');
       name = `${prefix}${hint}_${id}`;
       while (this.tensorsByName.has(name)) name = `${prefix}${hint}_${id}_${this.nextId++}`;
     }
@@ -186,6 +219,21 @@ export class GraphBuilder {
 
   /** Encodes the model. See {@link BuildOptions}. */
   build(options: BuildOptions): Uint8Array {
+    const model: onnx.IModelProto = {
+      irVersion: irVersionFor(this.opset),
+      producerName: 'hone',
+      opsetImport: [{ domain: '', version: this.opset }],
+      graph: this.buildGraph(options),
+    };
+    return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+  }
+
+  /**
+   * The GraphProto alone: what {@link build} wraps into a model, and what a subgraph attribute holds
+   * (`attr.graph(body.buildGraph({ outputs }))`). Outputs keep the order of `options.outputs`; inputs keep their
+   * declaration order (a Loop body declares iteration, condition, then its loop-carried values).
+   */
+  buildGraph(options: BuildOptions): onnx.IGraphProto {
     const bake = new Map<string, TensorData | readonly number[]>(Object.entries(options.initializers ?? {}));
     for (const name of bake.keys()) {
       if (!this.inputList.some((t) => t.name === name)) throw new Error(`build: initializer ${name} names no input of this graph`);
@@ -221,6 +269,11 @@ export class GraphBuilder {
       if (p && !live.has(p)) {
         live.add(p);
         for (const i of p.inputs) if (i) stack.push(i);
+        for (const i of p.implicit) {
+          // a subgraph reads it by its name: renaming it to an output name would break the reference
+          if (finalName.has(i.id)) throw new Error(`build: ${i.name} is read by a ${p.opType} subgraph and cannot also be output ${finalName.get(i.id)}`);
+          stack.push(i);
+        }
       }
     }
 
@@ -259,14 +312,7 @@ export class GraphBuilder {
       initializer.push(tensorProto(t.name, data, t.shape as number[], t.dtype));
     }
     const output = outEntries.map(([name, t]) => valueInfo(name, t.dtype, t.shape));
-    const graph: onnx.IGraphProto = { name: options.name ?? 'hone', node: nodes, initializer, input, output };
-    const model: onnx.IModelProto = {
-      irVersion: irVersionFor(this.opset),
-      producerName: 'hone',
-      opsetImport: [{ domain: '', version: this.opset }],
-      graph,
-    };
-    return onnx.ModelProto.encode(onnx.ModelProto.create(model)).finish();
+    return { name: options.name ?? 'hone', node: nodes, initializer, input, output };
   }
 }
 

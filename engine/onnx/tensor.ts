@@ -2,8 +2,9 @@ import type { DType } from './dtype';
 import { type Shape, formatShape } from './shape';
 
 /** Where a tensor comes from: a graph input, a trainable parameter (an input the optimizer feeds), a named
- * initializer, an anonymous constant, or the output of a node. */
-export type TensorKind = 'input' | 'param' | 'initializer' | 'constant' | 'node';
+ * initializer, an anonymous constant, the output of a node, or (in a subgraph such as a Loop body) a value of the
+ * enclosing graph referenced by name. */
+export type TensorKind = 'input' | 'param' | 'initializer' | 'constant' | 'node' | 'outer';
 
 /**
  * A handle to a value in a graph under construction: its name, static/symbolic shape and element type.

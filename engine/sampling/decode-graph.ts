@@ -23,6 +23,11 @@ export interface SamplerGraphOptions {
   weights?: Readonly<Weights>;
   /** ONNX opset (default 20: the fused Gelu op; onnxruntime-node 1.30 runs it). */
   opset?: number;
+  /**
+   * Prefill only: 'sampling' (default) outputs `logprobs` and `probs` for JavaScript token selection; 'logits'
+   * outputs the raw last-position `logits` [batch, V] that the decode loop (./decode-loop-graph) starts from.
+   */
+  head?: 'sampling' | 'logits';
 }
 
 /** Default opset of the sampler's graphs: 20 has the one-node Gelu (fewer kernels per decode step). */
@@ -81,7 +86,9 @@ export function buildPrefillGraph(cfg: ModelConfig, options: SamplerGraphOptions
   };
   const hidden = gptBlocks(g, cfg, x, ['batch', 'seq'], attend);
   const last = g.op('Gather', [hidden, i64(-1)], [{ shape: ['batch', D], dtype: g.dtype, hint: 'last_hidden' }], { axis: attr.int(1) })[0];
-  samplingOutputs(g, g.matmul(last, g.transpose(wte, [1, 0])), outputs);
+  const logits = g.matmul(last, g.transpose(wte, [1, 0]));
+  if (options.head === 'logits') outputs.logits = logits;
+  else samplingOutputs(g, logits, outputs);
   return g.build({ outputs, initializers: bake(g, options.weights, 'buildPrefillGraph'), name: 'hone-prefill' });
 }
 

@@ -1,16 +1,19 @@
 import type * as ort from 'onnxruntime-node';
-import { type ModelConfig, headDim, validateModelConfig } from '../models/config';
+import { type ModelConfig, validateModelConfig } from '../models/config';
 import type { Weights } from '../models/init';
 import { paramShapes } from '../models/param-names';
 import { type SessionOptions, createSession, toOrt } from '../onnx/session';
 import type { HfTokenizerJson } from '../tokenizer/hf-json';
 import { Tokenizer } from '../tokenizer/tokenizer';
 import { Rng, type RngState, type Seed } from '../util/rng';
-import { buildDecodeStepGraph, buildPrefillGraph, decodeNames, decodeStepWeights } from './decode-graph';
+import { buildDecodeStepGraph, buildPrefillGraph, decodeStepWeights } from './decode-graph';
+import { type SamplingMode, buildDecodeLoopGraph } from './decode-loop-graph';
+import { type FinishReason, type Row, type SamplerStats, type StopRules, completionText } from './decode-rows';
+import { decodeInLoop } from './loop-decoder';
+import { decodeStepwise } from './step-decoder';
 import { type SelectionRule, TokenSelector } from './token-selector';
 
-/** Why a sequence stopped. */
-export type FinishReason = 'eos' | 'stop_token' | 'stop_sequence' | 'length' | 'context';
+export type { FinishReason } from './decode-rows';
 
 /** Options of {@link Sampler.generate}. */
 export interface GenerateOptions {
@@ -88,27 +91,30 @@ export interface SamplerOptions {
   batchSize?: number;
   /** ONNX opset of the sampler's graphs (default 20, for the fused Gelu). */
   opset?: number;
+  /**
+   * 'loop' (default): tokens are chosen inside onnxruntime, `decodeChunk` tokens per run (./decode-loop-graph).
+   * 'step': one run per token and token selection in JavaScript (./step-decoder), the reference the loop is tested
+   * against. Both give the same tokens for the same seeds (tested; their attention sums in a different order, so
+   * an exact near-tie could in principle round differently). Measurements: README.md.
+   */
+  decode?: 'loop' | 'step';
+  /**
+   * Most tokens per onnxruntime run with `decode: 'loop'` (default {@link DEFAULT_DECODE_CHUNK}). Between runs,
+   * finished rows leave the batch and stop sequences are checked; tokens a row samples after its stop sequence
+   * inside a run are discarded.
+   */
+  decodeChunk?: number;
 }
 
-interface Row {
-  /** Index of the prompt in the request. */
-  index: number;
-  prompt: number[];
-  tokens: number[];
-  logProbs: number[];
-  rng: Rng | undefined;
-  finish?: FinishReason;
-  /** Length of text to cut at (stop sequence), or -1. */
-  cut: number;
-}
+/** Default tokens per decode-loop run (measured in README.md). */
+export const DEFAULT_DECODE_CHUNK = 16;
 
 /**
- * Batched KV-cache sampling on onnxruntime: prompts are left-padded into one run of the prefill graph, then one run
- * of the decode-step graph per new token (./decode-graph). The key/value cache is a JavaScript buffer per layer,
- * sized once per batch, that the step graph reads in place; each step returns only the new keys/values, which are
- * written into the next cache slot. The graphs also return the log-softmax and the tempered softmax, so token
- * selection in JavaScript (./token-selector) does no exp. Finished rows are dropped from the cache once a quarter
- * of the batch has finished, so short completions stop costing compute.
+ * Batched KV-cache sampling on onnxruntime. Prompts are left-padded into one run of the prefill graph; then (the
+ * default, `decode: 'loop'`) one run of the decode-loop graph per `decodeChunk` tokens samples every row's tokens
+ * inside onnxruntime, from uniforms drawn in JavaScript from each row's seeded stream, with the key/value cache
+ * read in place from JavaScript buffers (./loop-decoder). `decode: 'step'` runs one decode step per token and
+ * selects tokens in JavaScript instead (./step-decoder). Finished rows leave the batch between runs.
  */
 export class Sampler {
   readonly config: ModelConfig;
@@ -116,14 +122,20 @@ export class Sampler {
   /** Milliseconds the last (re)build of the sessions took (graphs + session creation, or weight copies). */
   lastBuildMs = 0;
   /** Counters since creation: onnxruntime runs, tokens generated, cache compactions. */
-  readonly stats = { prefillRuns: 0, decodeRuns: 0, tokens: 0, compactions: 0 };
+  readonly stats: SamplerStats = { prefillRuns: 0, decodeRuns: 0, tokens: 0, compactions: 0 };
   private prefill: ort.InferenceSession | undefined;
   private step: ort.InferenceSession | undefined;
+  private readonly loops = new Map<SamplingMode, Promise<ort.InferenceSession>>();
+  /** 'initializers' mode, decode loop: the (q-scaled) weights the loop sessions are built from. */
+  private loopSource: Weights | undefined;
   private prefillWeights: Record<string, ort.Tensor> = {};
   private stepWeights: Record<string, ort.Tensor> = {};
   private readonly selector: TokenSelector;
   private readonly mode: 'initializers' | 'inputs';
   private readonly batchSize: number;
+  private readonly decode: 'loop' | 'step';
+  private readonly chunk: number;
+  private released = false;
 
   private constructor(model: SamplerModel, private readonly options: SamplerOptions) {
     this.config = validateModelConfig(model.config);
@@ -135,6 +147,10 @@ export class Sampler {
     this.mode = options.weightsMode ?? 'initializers';
     this.batchSize = options.batchSize ?? 32;
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) throw new Error(`Sampler: batchSize must be a positive integer, got ${this.batchSize}`);
+    this.decode = options.decode ?? 'loop';
+    if (this.decode !== 'loop' && this.decode !== 'step') throw new Error(`Sampler: decode must be 'loop' or 'step', got ${String(this.decode)}`);
+    this.chunk = options.decodeChunk ?? DEFAULT_DECODE_CHUNK;
+    if (!Number.isInteger(this.chunk) || this.chunk < 1) throw new Error(`Sampler: decodeChunk must be a positive integer, got ${this.chunk}`);
   }
 
   /** A sampler for `model` (its sessions are built before this resolves). */
@@ -144,8 +160,12 @@ export class Sampler {
     return s;
   }
 
-  /** Uses new weights from now on (rebuilds the sessions in 'initializers' mode, copies the weights in 'inputs'). */
+  /**
+   * Uses new weights from now on: rebuilds the sessions in 'initializers' mode (the decode-loop sessions of the
+   * sampling modes used so far; others are built on first use), copies the weights in 'inputs' mode.
+   */
   async setWeights(weights: Readonly<Weights>): Promise<void> {
+    if (this.released) throw new Error('Sampler: released');
     const t0 = performance.now();
     const shapes = paramShapes(this.config);
     for (const { name, shape } of shapes) {
@@ -154,14 +174,28 @@ export class Sampler {
     }
     const sessionOptions = this.options.session ?? SAMPLER_SESSION_OPTIONS;
     const opset = this.options.opset;
+    const head = this.decode === 'loop' ? 'logits' : 'sampling';
     if (this.mode === 'initializers') {
       const old = [this.prefill, this.step];
-      this.prefill = await createSession(buildPrefillGraph(this.config, { weights, opset }), sessionOptions);
-      this.step = await createSession(buildDecodeStepGraph(this.config, { weights, opset }), sessionOptions);
+      this.prefill = await createSession(buildPrefillGraph(this.config, { weights, opset, head }), sessionOptions);
+      this.step = this.decode === 'step' ? await createSession(buildDecodeStepGraph(this.config, { weights, opset }), sessionOptions) : undefined;
       for (const s of old) if (s) await s.release();
+      if (this.decode === 'loop') {
+        // a copy: the caller may update its arrays in place (an optimizer) before a loop session is built from them
+        const scaled = decodeStepWeights(this.config, weights);
+        const source: Weights = {};
+        for (const { name } of shapes) source[name] = scaled[name] === weights[name] ? scaled[name].slice() : scaled[name];
+        this.loopSource = source;
+        const used = [...this.loops.entries()];
+        this.loops.clear();
+        for (const [mode, session] of used) {
+          await (await session.catch(() => undefined))?.release();
+          await this.loopSession(mode);
+        }
+      }
     } else {
-      this.prefill ??= await createSession(buildPrefillGraph(this.config, { opset }), sessionOptions);
-      this.step ??= await createSession(buildDecodeStepGraph(this.config, { opset }), sessionOptions);
+      this.prefill ??= await createSession(buildPrefillGraph(this.config, { opset, head }), sessionOptions);
+      if (this.decode === 'step') this.step ??= await createSession(buildDecodeStepGraph(this.config, { opset }), sessionOptions);
       const scaled = decodeStepWeights(this.config, weights);
       this.prefillWeights = {};
       this.stepWeights = {};
@@ -184,166 +218,71 @@ export class Sampler {
       rng: rule.greedy ? undefined : sequenceStream(options, index),
       cut: -1,
     }));
-    for (let i = 0; i < rows.length; i += this.batchSize) await this.runBatch(rows.slice(i, i + this.batchSize), options, rule);
+    const rules: StopRules = {
+      config: this.config,
+      tokenizer: this.tokenizer,
+      maxNewTokens: options.maxNewTokens,
+      eos: (options.stopAtEos ?? true) ? this.tokenizer.eosId : -1,
+      stopTokens: new Set(options.stopTokens ?? []),
+      stopSequences: options.stopSequences ?? [],
+    };
+    for (let i = 0; i < rows.length; i += this.batchSize) await this.runBatch(rows.slice(i, i + this.batchSize), rules, rule);
     return rows.map((r) => ({
       promptTokens: r.prompt,
       tokens: r.tokens,
       logProbs: r.logProbs,
-      text: this.completionText(r),
+      text: completionText(r, this.tokenizer),
       finishReason: r.finish as FinishReason,
     }));
   }
 
   /** Frees the onnxruntime sessions. */
   async release(): Promise<void> {
+    this.released = true;
     const old = [this.prefill, this.step];
     this.prefill = undefined;
     this.step = undefined;
+    const loops = [...this.loops.values()];
+    this.loops.clear();
     for (const s of old) if (s) await s.release();
+    for (const s of loops) await (await s.catch(() => undefined))?.release();
   }
 
-  private async runBatch(batch: Row[], options: GenerateOptions, rule: SelectionRule): Promise<void> {
+  private async runBatch(batch: Row[], rules: StopRules, rule: SelectionRule): Promise<void> {
     const prefill = this.prefill;
-    const stepSession = this.step;
-    if (!prefill || !stepSession) throw new Error('Sampler: released');
-    const { vocabSize: V, context, heads: H, layers: L } = this.config;
-    const hd = headDim(this.config);
-    const eos = this.tokenizer.eosId;
-    const stopAtEos = options.stopAtEos ?? true;
-    const stopTokens = new Set(options.stopTokens ?? []);
-    const stopSeqs = options.stopSequences ?? [];
+    if (!prefill || this.released) throw new Error('Sampler: released');
     const pad = this.tokenizer.padId;
-    const invT = toOrt(Float32Array.of(1 / rule.temperature), [1]);
-
-    let live = batch.slice();
-    let b = live.length;
-    const P = Math.max(...live.map((r) => r.prompt.length));
-    // the cache holds the prompt and every generated token that is fed back (all but the last)
-    const cap = P + Math.min(options.maxNewTokens, context) - 1;
-    const rowSize = H * cap * hd;
-    const cacheK = Array.from({ length: L }, () => new Float32Array(b * rowSize));
-    const cacheV = Array.from({ length: L }, () => new Float32Array(b * rowSize));
-    // additive attention bias per cache slot: 0 = holds a visible token, −1e9 = padding or not yet written
-    const cacheBias = new Float32Array(b * cap).fill(-1e9);
-
-    // prefill: left-padded prompts; position ids count tokens only
-    const ids = new BigInt64Array(b * P).fill(BigInt(pad));
-    const pos = new BigInt64Array(b * P);
-    const mask = new Float32Array(b * P);
-    live.forEach((r, j) => {
-      const off = P - r.prompt.length;
-      r.prompt.forEach((t, i) => {
-        ids[j * P + off + i] = BigInt(t);
-        pos[j * P + off + i] = BigInt(i);
-        mask[j * P + off + i] = 1;
-        cacheBias[j * cap + off + i] = 0;
-      });
-    });
-    let out = await prefill.run({ ...this.prefillWeights, input_ids: toOrt(ids, [b, P]), position_ids: toOrt(pos, [b, P]), attention_mask: toOrt(mask, [b, P]), inv_temperature: invT });
-    this.stats.prefillRuns++;
-    const store = (seq: number, slot: number): void => {
-      for (let l = 0; l < L; l++) {
-        writeSlots(out[decodeNames.newKey(l)].data as Float32Array, cacheK[l], b * H, seq, hd, cap, slot);
-        writeSlots(out[decodeNames.newValue(l)].data as Float32Array, cacheV[l], b * H, seq, hd, cap, slot);
-      }
-    };
-    store(P, 0);
-    let filled = P;
-
-    const stepIds = new BigInt64Array(b);
-    const stepPos = new BigInt64Array(b);
-    const feeds: Record<string, ort.Tensor> = { ...this.stepWeights, inv_temperature: invT };
-    for (;;) {
-      const logprobs = out.logprobs.data as Float32Array;
-      const probs = out.probs.data as Float32Array;
-      let finished = 0;
-      for (let j = 0; j < b; j++) {
-        const r = live[j];
-        if (r.finish) {
-          finished++;
-          continue;
-        }
-        const tok = this.selector.selectPrepared(logprobs, probs, j * V, rule, r.rng);
-        r.tokens.push(tok);
-        r.logProbs.push(this.selector.logProb);
-        this.stats.tokens++;
-        if (tok === eos && stopAtEos) r.finish = 'eos';
-        else if (stopTokens.has(tok)) r.finish = 'stop_token';
-        else if (stopSeqs.length > 0 && this.hitsStopSequence(r, stopSeqs)) r.finish = 'stop_sequence';
-        else if (r.tokens.length >= options.maxNewTokens) r.finish = 'length';
-        else if (r.prompt.length + r.tokens.length >= context) r.finish = 'context';
-        if (r.finish) finished++;
-      }
-      if (finished === b) return;
-
-      // drop finished rows from the cache (in place) once they are a quarter of the batch
-      if (finished * 4 >= b) {
-        let i = 0;
-        for (let j = 0; j < b; j++) {
-          if (live[j].finish) continue;
-          if (i !== j) {
-            for (let l = 0; l < L; l++) {
-              cacheK[l].copyWithin(i * rowSize, j * rowSize, (j + 1) * rowSize);
-              cacheV[l].copyWithin(i * rowSize, j * rowSize, (j + 1) * rowSize);
-            }
-            cacheBias.copyWithin(i * cap, j * cap, (j + 1) * cap);
-            live[i] = live[j];
-          }
-          i++;
-        }
-        live = live.slice(0, i);
-        b = i;
-        this.stats.compactions++;
-      }
-
-      // decode step: each live row feeds its newest token at its own position into cache slot `filled`
-      for (let j = 0; j < b; j++) {
-        const r = live[j];
-        stepIds[j] = BigInt(r.finish ? pad : r.tokens[r.tokens.length - 1]);
-        stepPos[j] = BigInt(Math.min(r.prompt.length + r.tokens.length - 1, context - 1));
-      }
-      feeds.input_ids = toOrt(stepIds.subarray(0, b), [b]);
-      feeds.position_ids = toOrt(stepPos.subarray(0, b), [b]);
-      feeds.cache_bias = toOrt(cacheBias.subarray(0, b * cap), [b, 1, 1, cap]);
-      for (let l = 0; l < L; l++) {
-        feeds[decodeNames.cacheKey(l)] = toOrt(cacheK[l].subarray(0, b * rowSize), [b, H, cap, hd]);
-        feeds[decodeNames.cacheValue(l)] = toOrt(cacheV[l].subarray(0, b * rowSize), [b, H, cap, hd]);
-      }
-      out = await stepSession.run(feeds);
-      this.stats.decodeRuns++;
-      store(1, filled);
-      for (let j = 0; j < b; j++) cacheBias[j * cap + filled] = 0;
-      filled++;
+    if (this.decode === 'step') {
+      if (!this.step) throw new Error('Sampler: released');
+      const d = { prefill, step: this.step, prefillWeights: this.prefillWeights, stepWeights: this.stepWeights, selector: this.selector, stats: this.stats };
+      await decodeStepwise(d, batch, rules, rule, pad);
+      return;
     }
+    const mode = samplingMode(rule, this.tokenizer.vocabSize);
+    const loop = await this.loopSession(mode);
+    const d = { prefill, loop, mode, prefillWeights: this.prefillWeights, loopWeights: this.stepWeights, sampleable: this.tokenizer.vocabSize, chunk: this.chunk, stats: this.stats };
+    await decodeInLoop(d, batch, rules, rule, pad);
   }
 
-  /** Whether the decoded completion now contains a stop sequence (records where to cut the text). */
-  private hitsStopSequence(r: Row, stops: readonly string[]): boolean {
-    const text = this.tokenizer.decode(r.tokens, { skipSpecialTokens: true });
-    let at = -1;
-    for (const s of stops) {
-      const i = text.indexOf(s);
-      if (i >= 0 && (at < 0 || i < at)) at = i;
+  /** The decode-loop session for a sampling mode, built on first use. */
+  private loopSession(mode: SamplingMode): Promise<ort.InferenceSession> {
+    let s = this.loops.get(mode);
+    if (!s) {
+      const scaledWeights = this.mode === 'initializers' ? this.loopSource : undefined;
+      const bytes = buildDecodeLoopGraph(this.config, { mode, sampleable: this.tokenizer.vocabSize, opset: this.options.opset, scaledWeights });
+      const created = createSession(bytes, this.options.session ?? SAMPLER_SESSION_OPTIONS);
+      created.catch(() => this.loops.delete(mode));
+      this.loops.set(mode, created);
+      s = created;
     }
-    if (at < 0) return false;
-    r.cut = at;
-    return true;
-  }
-
-  private completionText(r: Row): string {
-    const ended = r.finish === 'eos' || r.finish === 'stop_token';
-    const text = this.tokenizer.decode(ended ? r.tokens.slice(0, -1) : r.tokens, { skipSpecialTokens: true });
-    return r.cut >= 0 ? text.slice(0, r.cut) : text;
+    return s;
   }
 }
 
-/**
- * Copies new keys/values [rows, seq, hd] (rows = batch·heads) into a cache [rows, cap, hd] at slots
- * slot … slot + seq − 1.
- */
-function writeSlots(src: Float32Array, cache: Float32Array, rows: number, seq: number, hd: number, cap: number, slot: number): void {
-  const n = seq * hd;
-  for (let r = 0; r < rows; r++) cache.set(src.subarray(r * n, (r + 1) * n), (r * cap + slot) * hd);
+/** Which decode-loop graph a selection rule needs. */
+function samplingMode(rule: SelectionRule, sampleable: number): SamplingMode {
+  if (rule.greedy) return 'greedy';
+  return (rule.topK > 0 && rule.topK < sampleable) || rule.topP < 1 ? 'sorted' : 'plain';
 }
 
 /** Token ids of each prompt (text is encoded), checked against the model: non-empty, within context and vocabulary. */

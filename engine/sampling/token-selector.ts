@@ -24,6 +24,7 @@ export class TokenSelector {
   private readonly weight: Float64Array;
   private readonly heap: Int32Array;
   private readonly kept: Int32Array;
+  private readonly cdf: Float64Array;
 
   /**
    * `vocabSize` = logits per row. Only ids below `sampleable` (default all) are ever chosen: a model whose vocabulary
@@ -38,6 +39,7 @@ export class TokenSelector {
     this.weight = new Float64Array(sampleable);
     this.heap = new Int32Array(sampleable);
     this.kept = new Int32Array(sampleable);
+    this.cdf = new Float64Array(sampleable);
   }
 
   /**
@@ -93,73 +95,63 @@ export class TokenSelector {
     return arg;
   }
 
-  /** A token by the rule from non-negative weights w[off … off + sampleable) and one uniform draw u. */
+  /**
+   * A token by the rule from non-negative weights w[off … off + sampleable) and one uniform draw u — the same
+   * arithmetic as the decode loop's in-graph selection (./decode-loop-graph), so both pick the same token from the
+   * same weights: candidates in id order (or, with top-k/top-p, sorted by weight descending, ties to the lower id),
+   * cumulative sums c_j in float64, and the first j with c_j > u · c_last (clamped to the last candidate).
+   */
   private choose(w: Float32Array | Float64Array, off: number, rule: SelectionRule, u: number): number {
     const n = this.sampleable;
     const k = rule.topK > 0 && rule.topK < n ? rule.topK : n;
-    let total = 0;
-    for (let i = 0; i < n; i++) total += w[off + i];
-    if (!(total > 0)) throw new Error('TokenSelector: the sampling weights sum to zero');
     if (k === n && rule.topP >= 1) {
-      // inverse CDF over everything
-      let r = u * total;
-      let last = 0;
-      for (let i = 0; i < n; i++) {
-        const wi = w[off + i];
-        if (wi <= 0) continue;
-        last = i;
-        r -= wi;
-        if (r < 0) return i;
-      }
-      return last; // rounding left r ≥ 0: the last token with positive weight
+      const cdf = this.cdf;
+      let c = 0;
+      for (let i = 0; i < n; i++) cdf[i] = c += w[off + i];
+      if (!(c > 0)) throw new Error('TokenSelector: the sampling weights sum to zero');
+      return Math.min(countAtMost(cdf, n, u * c), n - 1);
     }
-    return this.drawNucleus(w, off, k, rule.topP, total, u);
+    return this.drawNucleus(w, off, k, rule.topP, u);
   }
 
-  /** Pops the heaviest tokens until k are kept or their mass reaches topP of the top-k mass, then draws among them. */
-  private drawNucleus(w: Float32Array | Float64Array, off: number, k: number, topP: number, total: number, u: number): number {
+  /**
+   * Sorts the k heaviest tokens (heap pops), keeps the shortest prefix whose mass reaches topP of their mass, and
+   * draws among the kept ones by the inverse CDF.
+   */
+  private drawNucleus(w: Float32Array | Float64Array, off: number, k: number, topP: number, u: number): number {
     const heap = this.heap;
     const kept = this.kept;
+    const cdf = this.cdf;
     const n = this.sampleable;
     for (let i = 0; i < n; i++) heap[i] = i;
     for (let i = (n >> 1) - 1; i >= 0; i--) siftDown(heap, w, off, i, n);
     let size = n;
-    let m = 0;
-    let mass = 0;
-    // top-k mass first when both are set: top-p applies to the renormalised top-k distribution
-    if (k < n && topP < 1) {
-      let count = 0;
-      for (; count < k; count++) {
-        kept[count] = heap[0];
-        mass += w[off + heap[0]];
-        heap[0] = heap[--size];
-        siftDown(heap, w, off, 0, size);
-      }
-      const target = topP * mass;
-      let cum = 0;
-      for (m = 0; m < count; ) {
-        cum += w[off + kept[m++]];
-        if (cum >= target) break;
-      }
-      mass = cum;
-    } else {
-      const target = topP < 1 ? topP * total : Infinity;
-      while (m < k && size > 0) {
-        const t = heap[0];
-        kept[m++] = t;
-        mass += w[off + t];
-        heap[0] = heap[--size];
-        siftDown(heap, w, off, 0, size);
-        if (mass >= target) break;
-      }
+    let c = 0;
+    for (let m = 0; m < k; m++) {
+      kept[m] = heap[0];
+      cdf[m] = c += w[off + heap[0]];
+      heap[0] = heap[--size];
+      siftDown(heap, w, off, 0, size);
     }
-    let r = u * mass;
-    for (let j = 0; j < m; j++) {
-      r -= w[off + kept[j]];
-      if (r < 0) return kept[j];
-    }
-    return kept[m - 1];
+    if (!(c > 0)) throw new Error('TokenSelector: the sampling weights sum to zero');
+    // last kept = the first index whose cumulative mass reaches topP · (top-k mass), at most k − 1
+    const last = Math.min(countBelow(cdf, k, topP * c), k - 1);
+    return kept[Math.min(countAtMost(cdf, k, u * cdf[last]), last)];
   }
+}
+
+/** Number of leading entries of a non-decreasing cdf[0 … n) that are ≤ r. */
+function countAtMost(cdf: Float64Array, n: number, r: number): number {
+  let i = 0;
+  while (i < n && cdf[i] <= r) i++;
+  return i;
+}
+
+/** Number of leading entries of a non-decreasing cdf[0 … n) that are < r. */
+function countBelow(cdf: Float64Array, n: number, r: number): number {
+  let i = 0;
+  while (i < n && cdf[i] < r) i++;
+  return i;
 }
 
 /** Max-heap by weight; equal weights order by lower id first, so selection is deterministic. */

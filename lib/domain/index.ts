@@ -26,6 +26,7 @@ export { openLabelingRound, type OpenLabelingRoundInput, type OpenLabelingRoundR
 export { claimNextTask, type ClaimNextTaskInput, type ClaimedTask } from './claim-next-task';
 export { submitRanking, rankingFieldsSchema, rankingView, type SubmitRankingInput, type SubmitRankingResult, type RankingView, type RoundCounts } from './submit-ranking';
 export { countRankings } from './count-rankings';
+export { listOpenRoundCounts, type OpenRoundCount } from './list-open-round-counts';
 export { closeLabelingRound, type CloseLabelingRoundInput, type CloseLabelingRoundResult } from './close-labeling-round';
 export { releaseExpiredAssignments } from './release-expired-assignments';
 export { roundProgress, type RoundProgress, type LabelerThroughput } from './round-progress';

@@ -5,6 +5,7 @@ import { DEFAULT_TUNING, type ExperimentTuning } from '../../workflows/experimen
  * HONE_WORKFLOW_TUNING: a JSON object of operational timings given to the workflows the API starts, e.g.
  * `{"heartbeatTimeoutMs":5000}` so a killed worker is noticed in 5 s instead of 60 s (durability tests, impatient
  * demos). Keys are those of `ExperimentTuning`; values positive integers. Unset = production defaults.
+ * Read by every process that serves the API: `hone up` (the API inside it) and `hone server` (apps/server/main.ts).
  */
 export function workflowTuningFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ExperimentTuning> | undefined {
   const raw = env.HONE_WORKFLOW_TUNING?.trim();
