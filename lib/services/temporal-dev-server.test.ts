@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { testEnv } from '../../test/test-env';
 import { canConnect } from './free-port';
-import { startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
+import { DEV_SERVER_DYNAMIC_CONFIG, dynamicConfigArgs, startTemporalDevServer, type TemporalDevServer } from './temporal-dev-server';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hone-temporal-'));
 let server: TemporalDevServer | undefined;
@@ -28,6 +28,9 @@ describe('startTemporalDevServer', () => {
     server = await startTemporalDevServer({ dataDir, namespace: 'hone-test', cliPath });
     expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(server.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    // The transfer-queue read cap is raised on the server that runs (see DEV_SERVER_DYNAMIC_CONFIG).
+    const cmdline = fs.readFileSync(`/proc/${server.process.pid}/cmdline`, 'utf8').split('\0');
+    expect(cmdline).toContain('history.transferProcessorMaxPollRPS=1000');
     const ui = await fetch(server.uiUrl!);
     expect(ui.status).toBe(200);
 
@@ -52,6 +55,17 @@ describe('startTemporalDevServer', () => {
       expect(history.events?.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'nudge')).toBe(true);
       await handle.terminate('test done');
     });
+  });
+
+  it('merges dynamic-config overrides over the defaults, JSON-encoding values, and drops a default set to undefined', () => {
+    expect(DEV_SERVER_DYNAMIC_CONFIG['history.transferProcessorMaxPollRPS']).toBe(1000);
+    expect(dynamicConfigArgs()).toEqual(['--dynamic-config-value', 'history.transferProcessorMaxPollRPS=1000']);
+    expect(dynamicConfigArgs({ 'limit.blobSize.error': 1024, 'frontend.enableUpdateWorkflowExecution': true, 'history.transferProcessorMaxPollRPS': 50 })).toEqual([
+      '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+      '--dynamic-config-value', 'history.transferProcessorMaxPollRPS=50',
+      '--dynamic-config-value', 'limit.blobSize.error=1024',
+    ]);
+    expect(dynamicConfigArgs({ 'history.transferProcessorMaxPollRPS': undefined, 'system.forceSearchAttributesCacheRefreshOnRead': 'x' })).toEqual(['--dynamic-config-value', 'system.forceSearchAttributesCacheRefreshOnRead="x"']);
   });
 
   it('refuses a port that is already taken, naming it', async () => {
