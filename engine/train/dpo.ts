@@ -8,6 +8,7 @@
  */
 import type { TrainerState } from '../checkpoint/trainer-state';
 import type { ModelBundle } from '../models/bundle';
+import { EpochBatches } from './epoch-batches';
 import { gptForward } from '../models/gpt';
 import { type Weights, cloneWeights } from '../models/init';
 import { paramShapes } from '../models/param-names';
@@ -196,19 +197,11 @@ export async function runDpo(input: { policy: ModelBundle; reference: ModelBundl
       },
     };
   };
-  const root = Rng.fromSeed(o.seed).fork('dpo-data');
-  let orderEpoch = -1;
-  let order: number[] = [];
+  const batches = new EpochBatches(Rng.fromSeed(o.seed).fork('dpo-data'), trainT.length, shape.batch);
   let since: number[] = [];
   for (let step = start; step < steps; step++) {
     if (o.signal?.aborted) throw o.signal.reason ?? new Error('runDpo: aborted');
-    const epoch = Math.floor(step / batchesPerEpoch);
-    if (epoch !== orderEpoch) {
-      order = root.fork(`epoch:${epoch}`).shuffle([...trainT.keys()]);
-      orderEpoch = epoch;
-    }
-    const at = (step % batchesPerEpoch) * shape.batch;
-    const idx = order.slice(at, at + shape.batch);
+    const idx = batches.at(step);
     const { batch, feeds } = feedsOf(idx.map((i) => trainT[i]), idx.map((i) => trainRef[i]));
     const r = await program.run(weights, feeds);
     const lr = schedule(step + 1);

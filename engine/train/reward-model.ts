@@ -6,6 +6,7 @@
  * seeded) against the labels and, when an oracle is given, against the noiseless oracle. By default the scores are
  * also divided by the reference samples' std (stored as meta.rewardScale next to meta.rewardBias).
  */
+import { EpochBatches } from './epoch-batches';
 import { Graph } from '../autodiff/graph';
 import type { ModelBundle } from '../models/bundle';
 import type { ModelConfig } from '../models/config';
@@ -199,20 +200,12 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
     opt = new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
   }
   const feeds = paramFeeds(params, weights);
-  const root = Rng.fromSeed(o.seed).fork('rm-data');
-  let orderEpoch = -1;
-  let order: number[] = [];
+  const batches = new EpochBatches(Rng.fromSeed(o.seed).fork('rm-data'), trainT.length, shape.batch);
   let sinceReport: number[] = [];
 
   for (let step = start; step < steps; step++) {
     if (o.signal?.aborted) throw o.signal.reason ?? new Error('fitRewardModel: aborted');
-    const epoch = Math.floor(step / batchesPerEpoch);
-    if (epoch !== orderEpoch) {
-      order = root.fork(`epoch:${epoch}`).shuffle([...trainT.keys()]);
-      orderEpoch = epoch;
-    }
-    const at = (step % batchesPerEpoch) * shape.batch;
-    const items = order.slice(at, at + shape.batch).map((i) => trainT[i]);
+    const items = batches.at(step).map((i) => trainT[i]);
     const b = packRankingBatch(items, shape, tokenizer.padId);
     const out = await session.run({
       ...feeds,
