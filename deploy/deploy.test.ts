@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments, parse } from 'yaml';
 import { HELP } from '../apps/cli/help';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../lib/services/temporal-dev-server';
 
 const root = path.resolve(__dirname, '..');
 const read = (f: string) => fs.readFileSync(path.join(root, f), 'utf8');
@@ -75,6 +76,18 @@ describe('deploy/', () => {
       for (const p of s.ports ?? []) expect({ name, port: p }).toEqual({ name, port: expect.stringMatching(/^127\.0\.0\.1:/) });
     }
     for (const c of k8sContainers()) expect(c.image).toMatch(/:[0-9][\w.-]*$/);
+  });
+
+  it("gives the deployed Temporal servers the embedded dev server's dynamic config", () => {
+    const expected = Object.fromEntries(Object.entries(DEV_SERVER_DYNAMIC_CONFIG).map(([k, v]) => [k, [{ value: v }]]));
+    expect(parse(read('deploy/temporal-dynamic-config.yaml'))).toEqual(expected);
+    const helm = parse(read('deploy/helm/temporal-values.yaml')) as any;
+    expect(helm.server.dynamicConfig).toEqual(expected);
+    // compose mounts the file where the auto-setup image reads DYNAMIC_CONFIG_FILE_PATH (relative to /etc/temporal)
+    const temporal = compose.services.temporal as any;
+    const mount = (temporal.volumes as string[]).find((v) => v.startsWith('./temporal-dynamic-config.yaml:'));
+    expect(mount).toBeDefined();
+    expect(mount!.split(':')[1]).toBe(`/etc/temporal/${temporal.environment.DYNAMIC_CONFIG_FILE_PATH}`);
   });
 
   it('builds the image with the offline-safe install and runs npm scripts that exist', () => {
