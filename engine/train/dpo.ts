@@ -8,7 +8,6 @@
  */
 import type { TrainerState } from '../checkpoint/trainer-state';
 import type { ModelBundle } from '../models/bundle';
-import { EpochBatches } from './epoch-batches';
 import { gptForward } from '../models/gpt';
 import { type Weights, cloneWeights } from '../models/init';
 import { paramShapes } from '../models/param-names';
@@ -19,9 +18,11 @@ import { warmupCosine } from '../optim/schedule';
 import { type TaskFormat, createTaskFormat } from '../task/format';
 import { Tokenizer } from '../tokenizer/tokenizer';
 import { Rng } from '../util/rng';
+import { EpochBatches } from './epoch-batches';
 import { rankingLoss, sequenceLogProbs } from './losses';
 import { type RankingBatchShape, type TokenizedRanking, packRankingBatch, rankingBatchSizes } from './ranking-batch';
 import { type RankedCompletions, pairsFromRanking, validateRanking } from './ranking-pairs';
+import type { RankingTrainerOptions } from './ranking-trainer-options';
 import { type ResumeFrom, TRAINER_STATE_FORMAT, checkResumeState, hashStrings, jsonOptions, readResumeState } from './resume-state';
 import { fitContext, type TrainerProgress } from './reward-model';
 import { scoreCompletionTokens } from './scoring';
@@ -33,28 +34,10 @@ import { Program, optimizerStep } from './train-step';
 export const DPO_TRAINER = 'dpo';
 
 /** Options of {@link runDpo}; every one has a default. */
-export interface DpoOptions {
+export interface DpoOptions extends RankingTrainerOptions {
   /** Strength of the implicit KL constraint (default 0.1). */
   beta?: number;
-  /** Updates; default epochs × ⌈train rankings / batch⌉. */
-  steps?: number;
-  epochs?: number;
-  /** Rankings per batch (default 8). */
-  batch?: number;
-  lr?: number;
-  warmupSteps?: number;
-  weightDecay?: number;
-  maxGradNorm?: number;
-  heldoutShare?: number;
-  seed?: number;
-  format?: TaskFormat;
-  sessions?: SessionCache;
   onProgress?: (p: TrainerProgress & { margin?: number; accuracy?: number }) => void | Promise<void>;
-  progressEvery?: number;
-  checkpointEvery?: number;
-  onCheckpoint?: (state: TrainerState) => void | Promise<void>;
-  resumeFrom?: ResumeFrom;
-  signal?: AbortSignal;
 }
 
 /** What {@link runDpo} measured. */

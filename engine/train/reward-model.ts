@@ -6,7 +6,6 @@
  * seeded) against the labels and, when an oracle is given, against the noiseless oracle. By default the scores are
  * also divided by the reference samples' std (stored as meta.rewardScale next to meta.rewardBias).
  */
-import { EpochBatches } from './epoch-batches';
 import { Graph } from '../autodiff/graph';
 import type { ModelBundle } from '../models/bundle';
 import type { ModelConfig } from '../models/config';
@@ -23,9 +22,11 @@ import { warmupCosine } from '../optim/schedule';
 import { type TaskFormat, createTaskFormat } from '../task/format';
 import { Tokenizer } from '../tokenizer/tokenizer';
 import { Rng } from '../util/rng';
+import { EpochBatches } from './epoch-batches';
 import { rankingLoss } from './losses';
 import { type RankingBatchShape, type TokenizedRanking, packRankingBatch, rankingBatchSizes } from './ranking-batch';
 import { type RankedCompletions, pairsFromRanking, validateRanking } from './ranking-pairs';
+import type { RankingTrainerOptions } from './ranking-trainer-options';
 import { scoreRewards } from './scoring';
 import { type TokenizedSequence, bucketLength, sequenceLength, tokenizeExample } from './sequences';
 import { splitByKey } from './split';
@@ -41,28 +42,8 @@ export interface TrainerProgress {
   lr?: number;
 }
 
-/** Options of {@link fitRewardModel}; every one has a default. */
-export interface FitRewardModelOptions {
-  /** Updates; default epochs × ⌈train rankings / batch⌉. */
-  steps?: number;
-  /** Passes over the training rankings when `steps` is not given (default 2). */
-  epochs?: number;
-  /** Rankings (prompts) per batch; each is one batch element with all its completions (default 8). */
-  batch?: number;
-  /** Peak learning rate of the warm-up + cosine schedule (default 1e-3). */
-  lr?: number;
-  /** Warm-up updates (default 5% of steps). */
-  warmupSteps?: number;
-  /** AdamW decoupled weight decay on matrices (default 0.01). */
-  weightDecay?: number;
-  /** Global gradient-norm clip (default 1). */
-  maxGradNorm?: number;
-  /** Share of prompts whose rankings are held out for accuracy (default 0.2). */
-  heldoutShare?: number;
-  /** Seeds the split, the head init and the data order (default 1). */
-  seed?: number;
-  /** How prompts and completions are rendered for the model (default: the built-in task's format). */
-  format?: TaskFormat;
+/** Options of {@link fitRewardModel}; every one has a default (epochs 2, lr 1e-3, weight decay 0.01, clip 1). */
+export interface FitRewardModelOptions extends RankingTrainerOptions {
   /** The noiseless preference (e.g. the task oracle's total): adds accuracy vs the oracle on held-out rankings. */
   oracle?: (prompt: string, completion: string) => number;
   /**
@@ -72,18 +53,7 @@ export interface FitRewardModelOptions {
   normalizeScale?: boolean;
   /** Samples of the reference policy whose mean score becomes 0 (default: every completion in `rankings`). */
   referenceSamples?: readonly { prompt: string; completion: string }[];
-  /** Sessions to reuse (default: a new cache with the platform options). */
-  sessions?: SessionCache;
   onProgress?: (p: TrainerProgress) => void | Promise<void>;
-  /** Report progress every this many updates (default 10). */
-  progressEvery?: number;
-  /** Call `onCheckpoint` every this many updates (default: never). */
-  checkpointEvery?: number;
-  onCheckpoint?: (state: TrainerState) => void | Promise<void>;
-  /** Continue a run from one of its checkpoints (same rankings and options): finishes bit-identically. */
-  resumeFrom?: ResumeFrom;
-  /** Stop (with an error) when aborted, e.g. by an activity's cancellation. */
-  signal?: AbortSignal;
 }
 
 /** `TrainerState.trainer` of reward-model checkpoints. */
