@@ -111,8 +111,13 @@ it('follows round 1 to quorum; pauses and resumes round 2 (workflow and database
 
   // Pause: the workflow says paused, the round stops handing out tasks.
   await page.getByLabel('Reason for pausing, resuming or cancelling').fill('checking the samples');
+  // The workflow records the paused status a moment after the update returns; the confirmation must survive the
+  // page learning it (it once vanished when that record beat the page's refresh).
+  const recordedPaused = page.waitForResponse(async (r) => r.url().endsWith(`/api/v1/experiments/${e.id}`) && (await r.json()).experiment.status === 'paused');
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   await page.getByText('Paused: no new steps start').waitFor();
+  await recordedPaused;
+  expect(await page.getByText('Paused: no new steps start').isVisible()).toBe(true);
   expect((await stack.status(wf)).paused).toBe(true);
   await expectDb(async () => (await stack.db.round.findFirstOrThrow({ where: { experimentId: e.id, index: 2 } })).status, 'paused');
   expect((await stack.api('GET', `/api/v1/labeling/next?experimentId=${e.id}`, undefined, a.token)).json.task).toBeNull();

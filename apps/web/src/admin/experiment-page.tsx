@@ -2,7 +2,7 @@
  * One experiment: status and steering (pause, resume, cancel), its rounds with progress and close-early, per-round
  * plots, labeling agreement and labelers, the audit trail with lineage, and its spec.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api/client';
 import type { ExperimentDetail, LiveStatus, Round, SteerResult } from '../api/types';
 import { Banner, ErrorBanner, Pill, ProgressBar, Spinner } from '../ui/components';
@@ -84,6 +84,9 @@ function phaseText(live: LiveStatus | null, liveError: string | undefined): stri
   return live.phase.replace(/-/g, ' ');
 }
 
+/** The experiment status each steering action leads to (see the confirmation banner). */
+const STEERED_STATUS = { pause: 'paused', resume: 'running', cancel: 'cancelled' } as const;
+
 function Header({ ctx, detail, onChanged }: { ctx: AdminContext; detail: ExperimentDetail; onChanged(): Promise<void> }) {
   const e = detail.experiment;
   const live = detail.live;
@@ -94,19 +97,26 @@ function Header({ ctx, detail, onChanged }: { ctx: AdminContext; detail: Experim
   const [confirmCancel, setConfirmCancel] = useState(false);
   const finished = FINISHED.has(e.status);
   const paused = live ? live.paused : e.status === 'paused';
-  // A confirmation belongs to the state it confirmed: a new status makes it old news.
-  useEffect(() => setDone(null), [e.status]);
+  // A confirmation belongs to the state it confirmed: a later status makes it old news. The status the steering
+  // itself leads to is not news — the workflow records it a moment after the update returns, often after the
+  // refresh, so clearing on every change would hide "Paused" as soon as it shows.
+  const confirms = useRef<string | null>(null);
+  useEffect(() => {
+    if (e.status !== confirms.current) setDone(null);
+  }, [e.status]);
   const status = live?.cancelRequested ? 'cancelling' : paused && !finished ? 'paused' : e.status;
 
   const steer = async (action: 'pause' | 'resume' | 'cancel') => {
     setBusy(action);
     setError(null);
     setDone(null);
+    confirms.current = STEERED_STATUS[action];
     try {
       await ctx.client.post<SteerResult>(`/api/v1/experiments/${e.id}/${action}`, { json: reason.trim() ? { reason: reason.trim() } : {} });
       setDone(action === 'pause' ? 'Paused: no new steps start, and the open round hands out no tasks; its deadline stops running.' : action === 'resume' ? 'Resumed.' : 'Cancelled.');
       setReason('');
       setConfirmCancel(false);
+      await new Promise((r) => setTimeout(r, 1500));
       await onChanged();
     } catch (err) {
       if (!ctx.onAuthError(err)) setError(err);
