@@ -5,7 +5,7 @@
  *
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--vocab N] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
- *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--verbose 1] [--dump DIR]
+ *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--honour-share 0.27] [--verbose 1] [--dump DIR]
  *
  * `--dump DIR` also writes the SFT, reward and PPO models (safetensors), the rankings, the RM metrics and every
  * evaluation example (JSON) there;
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     cpuMark = cpu;
   };
 
-  const task = createBuiltinTask({ seed: arg('task-seed', 1234) });
+  const task = createBuiltinTask({ seed: arg('task-seed', 1234), ...(process.argv.includes('--honour-share') ? { honourShare: arg('honour-share', 0) } : {}) });
   const tokenizer = trainTaskTokenizer(task, { vocabSize: arg('vocab', TASK_VOCAB_SIZE) });
   phase('task_s');
 
