@@ -180,6 +180,38 @@ describe.each([['file'], ['s3']] as const)('train activities (artifacts in a %s 
     expect(resumed.data).toMatchObject({ source: 'checkpoint', fromIteration: 4 });
   });
 
+  it('stores a checkpoint only after its iterations’ metric rows, so a worker lost between the two loses none', async () => {
+    const acts = bed.activities(new ScriptedEngine());
+    const { experimentId, key, prep, rm } = await throughRewardModel(acts);
+    const k = key(0, 'ppo-0-6');
+    const input = { experimentId, idempotencyKey: k, roundIndex: 0, policyArtifactId: prep.policyArtifactId, referenceArtifactId: prep.referenceArtifactId, rewardModelArtifactId: rm.rewardModelArtifactId, fromIteration: 0, toIteration: 6, iterationsTotal: 6, seed: 5 };
+    const iterationsWithRows = async () => (await bed.db.metric.findMany({ where: { experimentId, round: 1, name: 'ppo/iter/honour' } })).map((r) => r.step).sort((a, b) => a - b);
+    // At every checkpoint write, note which iterations already have their rows; the process dies at the first
+    // write of the iteration-4 checkpoint (after the rows, before the checkpoint: the order under test).
+    const put = bed.artifacts.put.bind(bed.artifacts);
+    const seenAtCheckpoint: [number, number[]][] = [];
+    let died = false;
+    const spy = jest.spyOn(bed.artifacts, 'put').mockImplementation(async (objectKey, body, meta) => {
+      const units = [2, 4, 6].find((i) => objectKey === trainingKeys.checkpoint(k, i));
+      if (units !== undefined) seenAtCheckpoint.push([units, await iterationsWithRows()]);
+      if (units === 4 && !died) {
+        died = true;
+        throw new Error(`worker lost while storing ${objectKey}`);
+      }
+      return put(objectKey, body, meta);
+    });
+    try {
+      await expect(bed.run(acts.runPpoEpochs, input)).rejects.toThrow(/worker lost/);
+      const out = await bed.run(acts.runPpoEpochs, input, { attempt: 2, heartbeatDetails: undefined });
+      expect(out.resumedFromIteration).toBe(2); // iterations 3 and 4 ran again and wrote their rows again
+    } finally {
+      spy.mockRestore();
+    }
+    const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+    expect(seenAtCheckpoint).toEqual([[2, upTo(2)], [4, upTo(4)], [4, upTo(4)], [6, upTo(6)]]);
+    expect(await iterationsWithRows()).toEqual(upTo(6)); // each once (the rows are unique per step)
+  });
+
   it('the second chunk of a round starts from the first chunk’s checkpoint', async () => {
     const engine = new ScriptedEngine();
     const acts = bed.activities(engine);
