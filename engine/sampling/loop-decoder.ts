@@ -44,29 +44,49 @@ export async function decodeInLoop(d: LoopDecoder, batch: Row[], rules: StopRule
   let b = live.length;
   const P = Math.max(...live.map((r) => r.prompt.length));
 
-  // prefill: left-padded prompts; position ids count tokens only
-  const ids = new BigInt64Array(b * P).fill(BigInt(pad));
-  const pos = new BigInt64Array(b * P);
-  const mask = new Float32Array(b * P);
+  // prefill: left-padded prompts, each distinct prompt once (K completions of one prompt, as labeling samples, share
+  // its keys/values and first logits); position ids count tokens only
+  const distinct = new Map<string, number>();
+  const source = live.map((r) => {
+    const key = r.prompt.join(',');
+    let u = distinct.get(key);
+    if (u === undefined) distinct.set(key, (u = distinct.size));
+    return u;
+  });
+  const firsts = [...new Set(source)].map((u) => source.indexOf(u));
+  const u = firsts.length;
+  const ids = new BigInt64Array(u * P).fill(BigInt(pad));
+  const pos = new BigInt64Array(u * P);
+  const mask = new Float32Array(u * P);
+  firsts.forEach((j, k) => {
+    const prompt = live[j].prompt;
+    const off = P - prompt.length;
+    prompt.forEach((t, i) => {
+      ids[k * P + off + i] = BigInt(t);
+      pos[k * P + off + i] = BigInt(i);
+      mask[k * P + off + i] = 1;
+    });
+  });
   // the cache holds exactly the filled slots (no empty capacity): attention reads every cached slot each step, so
   // a cache sized for the whole completion read twice the bytes on average. Each run's cache is the previous one
   // plus that run's new slots, rebuilt between runs (finished rows dropped on the way)
-  let bias = new Float32Array(b * P).fill(-1e9);
-  live.forEach((r, j) => {
-    const off = P - r.prompt.length;
-    r.prompt.forEach((t, i) => {
-      ids[j * P + off + i] = BigInt(t);
-      pos[j * P + off + i] = BigInt(i);
-      mask[j * P + off + i] = 1;
-      bias[j * P + off + i] = 0;
-    });
-  });
-  const pre = await d.prefill.run({ ...d.prefillWeights, input_ids: toOrt(ids, [b, P]), position_ids: toOrt(pos, [b, P]), attention_mask: toOrt(mask, [b, P]) });
+  let bias = new Float32Array(b * P);
+  source.forEach((k, j) => bias.set(mask.subarray(k * P, (k + 1) * P), j * P));
+  for (let i = 0; i < bias.length; i++) bias[i] = bias[i] === 1 ? 0 : -1e9;
+  const pre = await d.prefill.run({ ...d.prefillWeights, input_ids: toOrt(ids, [u, P]), position_ids: toOrt(pos, [u, P]), attention_mask: toOrt(mask, [u, P]) });
   d.stats.prefillRuns++;
-  // per layer keys then values, [b, H, filled, hd]: the prefill's outputs are the first run's cache as they are
+  // [u, …] → [b, …]: row j gets its prompt's slice (nothing to copy when every prompt is distinct)
+  const perRow = (t: Float32Array): Float32Array => {
+    if (u === b) return t;
+    const n = t.length / u;
+    const out = new Float32Array(b * n);
+    source.forEach((k, j) => out.set(t.subarray(k * n, (k + 1) * n), j * n));
+    return out;
+  };
+  // per layer keys then values, [b, H, filled, hd]: the prefill's outputs are the first run's cache
   let cache: Float32Array[] = [];
-  for (let l = 0; l < L; l++) cache.push(pre[decodeNames.newKey(l)].data as Float32Array, pre[decodeNames.newValue(l)].data as Float32Array);
-  let logits = pre.logits.data as Float32Array;
+  for (let l = 0; l < L; l++) cache.push(perRow(pre[decodeNames.newKey(l)].data as Float32Array), perRow(pre[decodeNames.newValue(l)].data as Float32Array));
+  let logits = perRow(pre.logits.data as Float32Array);
   let filled = P;
 
   const stopTable = new Float32Array(V);
