@@ -115,7 +115,16 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   const emptyKV = g.op('Expand', [g.const(0), emptyShape], [{ shape: [B, H, 0, hd], dtype: f, hint: 'empty_kv' }])[0];
 
   const params: Record<string, Tensor> = {};
-  const w = (name: string, shape: number[]): Tensor => b.outer((params[name] ??= g.param(name, shape)));
+  const param = (name: string, shape: number[]): Tensor => (params[name] ??= g.param(name, shape));
+  const w = (name: string, shape: number[]): Tensor => b.outer(param(name, shape));
+  // per-run tables the body looks up by step (one Gather per step instead of a loop-carried position, an Add, a Min
+  // and a Gather; a [1, batch] uniform row without a Reshape): position embeddings [steps, batch, D] of positions
+  // min(position_ids + i, context − 1), and the uniforms as [steps, 1, batch]
+  const i64 = (v: number): Tensor => g.const(v, [], 'int64');
+  const stepIdx = g.op('Range', [i64(0), steps, i64(1)], [{ shape: ['steps'], dtype: 'int64', hint: 'step_idx' }])[0];
+  const posTable = g.min(g.add(g.reshape(stepIdx, ['steps', 1]), g.reshape(pos0, [1, B])), i64(context - 1));
+  const wpeRun = g.gather(param(paramNames.wpe(), [context, D]), posTable);
+  const uniformRows = uniforms ? g.reshape(uniforms, ['steps', 1, B]) : undefined;
   const op = (type: string, inputs: (Tensor | null)[], shape: Shape, dtype: DType, attrs: Attrs = {}, hint = type.toLowerCase()): Tensor =>
     b.op(type, inputs, [{ shape, dtype, hint }], attrs)[0];
 
@@ -123,7 +132,6 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   const iter = b.input('loop.iter', [], 'int64');
   b.input('loop.cond', [], 'bool');
   const logits = b.input('loop.logits', [B, V]);
-  const pos = b.input('loop.pos', [B], 'int64');
   const chunk = cache0.map((_, i) => b.input(`loop.chunk.${i}`, [B, H, 'n', hd]));
   const alive = b.input('loop.alive', [B]);
 
@@ -136,37 +144,40 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   } else {
     const probs = b.softmax(b.mul(logits, b.outer(invT as Tensor)));
     const cand = S < V ? op('Slice', [probs, b.ints([0]), b.ints([S]), b.ints([1])], [B, S], f) : probs;
-    const u = op('Gather', [b.outer(uniforms as Tensor), iter], [B], 'float64', { axis: attr.int(0) }, 'u');
+    const u = op('Gather', [b.outer(uniformRows as Tensor), iter], [1, B], 'float64', { axis: attr.int(0) }, 'u');
     const count = (cdf: Tensor, r: Tensor): Tensor =>
       op('ReduceSum', [b.cast(b.lessOrEqual(cdf, r), 'int64'), b.ints([1])], [B], 'int64', { keepdims: attr.int(0) }, 'count');
     const lastOf = (cdf: Tensor, at: Tensor): Tensor => b.gatherElements(cdf, at, 1);
     if (options.mode === 'plain') {
       // candidates down the columns, [S, batch]: onnxruntime's CumSum along the last axis of [batch, S] took 22 µs
-      // for 16 × 512 (float64), along the first axis of the transpose 4.5 µs; the count is a float ReduceSum (exact
-      // below 2^24), cheaper than an int64 one. Same sums in the same order, so the same tokens
-      const cdf = op('CumSum', [b.transpose(b.cast(cand, 'float64'), [1, 0]), b.const(0, [], 'int64')], [S, B], 'float64', {}, 'cdf');
+      // for 16 × 512 (float64), along the first axis of the transpose 4.5 µs; the transpose is of the float32
+      // probabilities (a float64 one took 15 µs), and the count is a float ReduceSum (exact below 2^24), cheaper than
+      // an int64 one. Same sums in the same order, so the same tokens
+      const cdf = op('CumSum', [b.cast(b.transpose(cand, [1, 0]), 'float64'), b.const(0, [], 'int64')], [S, B], 'float64', {}, 'cdf');
       const total = op('Slice', [cdf, b.ints([S - 1]), b.ints([S]), b.ints([0])], [1, B], 'float64', {}, 'total');
-      const r = b.mul(b.reshape(u, [1, B]), total);
+      const r = b.mul(u, total);
       const below = op('ReduceSum', [b.cast(b.lessOrEqual(cdf, r), f), b.ints([0])], [B], f, { keepdims: attr.int(0) }, 'count');
       tok = b.cast(b.min(below, S - 1), 'int64');
     } else {
       const [vals, idx] = b.op('TopK', [cand, b.outer(topK as Tensor)], [{ shape: [B, 'k'], dtype: f, hint: 'top_vals' }, { shape: [B, 'k'], dtype: 'int64', hint: 'top_idx' }], { axis: attr.int(1), largest: attr.int(1), sorted: attr.int(1) });
       const cdf = op('CumSum', [b.cast(vals, 'float64'), b.const(1, [], 'int64')], [B, 'k'], 'float64', {}, 'cdf');
       const km1 = b.reshape(b.sub(b.outer(topK as Tensor), b.const(1, [], 'int64')), [1, 1]);
-      const kIdx = op('Expand', [km1, op('Shape', [b.reshape(u, [B, 1])], [2], 'int64')], [B, 1], 'int64');
+      const uCol = b.reshape(u, [B, 1]);
+      const kIdx = op('Expand', [km1, op('Shape', [uCol], [2], 'int64')], [B, 1], 'int64');
       const massK = lastOf(cdf, kIdx);
       // kept = shortest prefix whose mass reaches top_p · massK (at least one, at most k)
       const target = b.mul(massK, b.outer(topP as Tensor));
       const below = op('ReduceSum', [b.cast(b.less(cdf, target), 'int64'), b.ints([1])], [B, 1], 'int64', { keepdims: attr.int(1) }, 'below');
       const lastKept = b.min(below, kIdx);
       const mass = lastOf(cdf, lastKept);
-      const r = b.mul(b.reshape(u, [B, 1]), mass);
+      const r = b.mul(uCol, mass);
       const j = b.min(b.reshape(count(cdf, r), [B, 1]), lastKept);
       tok = b.reshape(b.gatherElements(idx, j, 1), [B]);
     }
   }
   const tok2 = b.reshape(tok, [B, 1]);
-  const tokLogp = b.reshape(b.gatherElements(logp, tok2, 1), [B]);
+  // [batch, 1]; the scan output is reshaped once per run
+  const tokLogp = b.gatherElements(logp, tok2, 1);
   // alive (1/0 per row) stays 1 while the token is not a stop token and the next step is within the row's budget:
   // both factors are looked up in tables the outer graph builds once per run (4 kernels fewer per step)
   const keepOn = op('Gather', [b.outer(goOn), tok], [B], f, { axis: attr.int(0) }, 'go_on');
@@ -176,7 +187,7 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
 
   // 2. run the model on the chosen tokens. Attention reads the cache (read-only: copying it each step would cost
   // more than the model) and this run's own keys/values, which grow by one slot per step
-  let x = b.add(b.gather(w(paramNames.wte(), [V, D]), tok), b.gather(w(paramNames.wpe(), [context, D]), pos));
+  let x = b.add(b.gather(w(paramNames.wte(), [V, D]), tok), op('Gather', [b.outer(wpeRun), iter], [B, D], f, { axis: attr.int(0) }, 'wpe_step'));
   const gemm = (a: Tensor, [wn, bn]: [string, string], k: number, n: number): Tensor => op('Gemm', [a, w(wn, [k, n]), w(bn, [n])], [B, n], f, {}, 'gemm');
   const cacheNext: Tensor[] = [];
   const stepKV: Tensor[] = [];
@@ -206,9 +217,8 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   const [lnfw, lnfb] = paramNames.lnf();
   const hf = b.layerNorm(x, w(lnfw, [D]), w(lnfb, [D]));
   const nextLogits = op('Gemm', [hf, w(paramNames.wte(), [V, D])], [B, V], f, { transB: attr.int(1) }, 'logits');
-  const posNext = b.min(b.add(pos, b.const(1, [], 'int64')), b.const(context - 1, [], 'int64'));
 
-  const bodyOutputs: Record<string, Tensor> = { 'loop.cond_out': anyAlive, 'loop.logits_out': nextLogits, 'loop.pos_out': posNext };
+  const bodyOutputs: Record<string, Tensor> = { 'loop.cond_out': anyAlive, 'loop.logits_out': nextLogits };
   cacheNext.forEach((t, i) => (bodyOutputs[`loop.cache_out.${i}`] = t));
   bodyOutputs['loop.alive_out'] = aliveNext;
   bodyOutputs['loop.tok'] = tok;
@@ -220,25 +230,24 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   const cond0 = g.cast(g.op('ReduceMax', [alive0], [{ shape: [], dtype: f, hint: 'any_alive0' }], { keepdims: attr.int(0) })[0], 'bool');
   const outs = g.node(
     'Loop',
-    [steps, cond0, logits0, pos0, ...cache0.map(() => emptyKV), alive0],
+    [steps, cond0, logits0, ...cache0.map(() => emptyKV), alive0],
     [
       { shape: [B, V], dtype: f, hint: 'loop_logits' },
-      { shape: [B], dtype: 'int64', hint: 'loop_pos' },
       ...cache0.map(() => ({ shape: [B, H, 'n', hd], dtype: f, hint: 'loop_chunk' })),
       { shape: [B], dtype: f, hint: 'loop_alive' },
       { shape: ['n', B], dtype: 'int64', hint: 'loop_tokens' },
-      { shape: ['n', B], dtype: f, hint: 'loop_logprobs' },
+      { shape: ['n', B, 1], dtype: f, hint: 'loop_logprobs' },
       ...stepKV.map(() => ({ shape: ['n', B, H, 1, hd], dtype: f, hint: 'loop_kv' })),
     ],
     { body: attr.graph(body) },
     '',
     b.outerValues,
   );
-  // Loop outputs: the carried values' finals (logits, pos, chunk keys/values, alive), then the scan outputs
-  const nCarried = 2 + cache0.length + 1;
+  // Loop outputs: the carried values' finals (logits, chunk keys/values, alive), then the scan outputs
+  const nCarried = 1 + cache0.length + 1;
   const outputs: Record<string, Tensor> = {
     [loopNames.tokens]: outs[nCarried],
-    [loopNames.logprobs]: outs[nCarried + 1],
+    [loopNames.logprobs]: g.reshape(outs[nCarried + 1], ['n', B]),
     [loopNames.nextLogits]: outs[0],
   };
   // [steps, batch, H, 1, hd] → [batch, H, steps, hd]: each row's and head's new slots are contiguous, as in the cache
