@@ -190,7 +190,6 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   let x = b.add(b.gather(w(paramNames.wte(), [V, D]), tok), op('Gather', [b.outer(wpeRun), iter], [B, D], f, { axis: attr.int(0) }, 'wpe_step'));
   const gemm = (a: Tensor, [wn, bn]: [string, string], k: number, n: number): Tensor => op('Gemm', [a, w(wn, [k, n]), w(bn, [n])], [B, n], f, {}, 'gemm');
   const cacheNext: Tensor[] = [];
-  const stepKV: Tensor[] = [];
   for (let l = 0; l < L; l++) {
     const [ln1w, ln1b] = paramNames.ln1(l);
     const h = b.layerNorm(x, w(ln1w, [D]), w(ln1b, [D]));
@@ -199,7 +198,6 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
     const ck = op('Concat', [chunk[2 * l], k], [B, H, 'n1', hd], f, { axis: attr.int(2) }, 'chunk_k');
     const cv = op('Concat', [chunk[2 * l + 1], v], [B, H, 'n1', hd], f, { axis: attr.int(2) }, 'chunk_v');
     cacheNext.push(ck, cv);
-    stepKV.push(k, v);
     const pastK = b.outer(cache0[2 * l]);
     const pastV = b.outer(cache0[2 * l + 1]);
     const sPast = b.add(b.matmul(q, b.swapLast(pastK)), b.outer(bias0));
@@ -223,7 +221,6 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   bodyOutputs['loop.alive_out'] = aliveNext;
   bodyOutputs['loop.tok'] = tok;
   bodyOutputs['loop.logp'] = tokLogp;
-  stepKV.forEach((t, i) => (bodyOutputs[`loop.kv.${i}`] = t));
   const body = b.buildGraph({ outputs: bodyOutputs, name: 'decode_step' });
 
   // ---- the Loop node ----
@@ -237,7 +234,6 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
       { shape: [B], dtype: f, hint: 'loop_alive' },
       { shape: ['n', B], dtype: 'int64', hint: 'loop_tokens' },
       { shape: ['n', B, 1], dtype: f, hint: 'loop_logprobs' },
-      ...stepKV.map(() => ({ shape: ['n', B, H, 1, hd], dtype: f, hint: 'loop_kv' })),
     ],
     { body: attr.graph(body) },
     '',
@@ -250,12 +246,11 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
     [loopNames.logprobs]: g.reshape(outs[nCarried + 1], ['n', B]),
     [loopNames.nextLogits]: outs[0],
   };
-  // [steps, batch, H, 1, hd] → [batch, H, steps, hd]: each row's and head's new slots are contiguous, as in the cache
-  const slots = (t: Tensor): Tensor =>
-    g.reshape(g.op('Transpose', [t], [{ shape: [B, H, 'n', 1, hd], dtype: f, hint: 'step_kv' }], { perm: attr.ints([1, 2, 0, 3, 4]) })[0], [B, H, 'n', hd]);
+  // the run's new keys/values are the carried chunks' finals, already [batch, H, steps, hd] as in the cache (scan
+  // outputs of each step's k/v would be copied per step and transposed after the loop)
   for (let l = 0; l < L; l++) {
-    outputs[loopNames.stepKey(l)] = slots(outs[nCarried + 2 + 2 * l]);
-    outputs[loopNames.stepValue(l)] = slots(outs[nCarried + 2 + 2 * l + 1]);
+    outputs[loopNames.stepKey(l)] = outs[1 + 2 * l];
+    outputs[loopNames.stepValue(l)] = outs[1 + 2 * l + 1];
   }
   const scaled = options.scaledWeights ?? (options.weights ? decodeStepWeights(cfg, options.weights) : undefined);
   const initializers = scaled ? bakeParams(g, scaled) : undefined;
