@@ -24,7 +24,10 @@
  * Every contender is set up and warmed first, then timed in interleaved rounds (peak MatMul, 8 hone train steps, one
  * tfjs step, one generate of each sampler, one transformers.js generate) and the medians are compared, so that load
  * from other processes on the shared machine hits every side alike. The tfjs cpu backend (10–20× slower than wasm)
- * is timed once, outside the rounds.
+ * is timed once, outside the rounds. Each contender's turn starts after a short pause: the intra-op threads of a
+ * spinning onnxruntime session keep spinning for tens of milliseconds after its run (measured: a 1-thread sampler run
+ * right after a spinning 2-thread session's run took twice the CPU time and 1.25× the wall time), which would
+ * otherwise be charged to whichever contender runs next.
  *
  *   npx tsx scripts/bench-engine.ts [--vocab 512] [--ctx 64] [--dim 128] [--layers 2] [--heads 4] [--batch 16]
  *     [--new-tokens 48] [--rounds 5] [--spinning 1] [--threads 2] [--skip-tfjs-cpu 0]
@@ -54,6 +57,9 @@ function arg(name: string, def: number): number {
 
 const log = (msg: string): void => void process.stderr.write(`[bench:engine] ${msg}\n`);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Lets the previous contender's spinning threads go idle (see the file comment). */
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100));
 
 /** Runs `fn` and returns its wall and CPU (user + system, all threads of this process) milliseconds. */
 async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
@@ -197,10 +203,16 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     // the peak is the best of both spinning settings (the higher peak: the lower, conservative utilisation)
     for (const spin of new Set([spinning, false])) peak = Math.max(peak, await peakMatmulFlops(threads, spin));
-    for (const [name, trainer] of honeTrainers) for (let i = 0; i < 8; i++) push(`hone-train, ${name}`, await timed(() => trainer.step()));
+    for (const [name, trainer] of honeTrainers) {
+      await settle();
+      for (let i = 0; i < 8; i++) push(`hone-train, ${name}`, await timed(() => trainer.step()));
+    }
+    await settle();
     for (let i = 0; i < 8; i++) push('hone-train-1t', await timed(() => honeTrainer1.step()));
+    await settle();
     push('tfjs-wasm', await timed(() => tfjs.step()));
     for (const [name, s] of samplers) {
+      await settle();
       push(
         name,
         await timed(async () => {
@@ -209,7 +221,9 @@ async function main(): Promise<void> {
         }),
       );
     }
+    await settle();
     push('transformers.js', await timed(() => hfGenerate(hfModel)));
+    await settle();
     push('transformers.js-1t', await timed(() => hfGenerate(hfModel1)));
     log(`round ${r + 1}/${rounds}: load ${loadavg()[0].toFixed(2)}`);
   }

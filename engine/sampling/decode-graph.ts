@@ -86,7 +86,8 @@ export function buildPrefillGraph(cfg: ModelConfig, options: SamplerGraphOptions
   };
   const hidden = gptBlocks(g, cfg, x, ['batch', 'seq'], attend);
   const last = g.op('Gather', [hidden, i64(-1)], [{ shape: ['batch', D], dtype: g.dtype, hint: 'last_hidden' }], { axis: attr.int(1) })[0];
-  const logits = g.matmul(last, g.transpose(wte, [1, 0]));
+  // one Gemm against wte as stored (a Transpose of wte would run every time in 'inputs' weights mode)
+  const logits = g.op('Gemm', [last, wte], [{ shape: ['batch', V], dtype: g.dtype, hint: 'logits' }], { transB: attr.int(1) })[0];
   if (options.head === 'logits') outputs.logits = logits;
   else samplingOutputs(g, logits, outputs);
   return g.build({ outputs, initializers: bake(g, options.weights, 'buildPrefillGraph'), name: 'hone-prefill' });

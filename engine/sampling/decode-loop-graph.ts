@@ -104,14 +104,27 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   const stopTable = g.input(loopNames.stopTable, [V]);
   const topK = options.mode === 'sorted' ? g.input(loopNames.topK, [1], 'int64') : undefined;
   const topP = options.mode === 'sorted' ? g.input(loopNames.topP, [], 'float64') : undefined;
-  const alive0 = g.greater(budget, g.const(0, [], 'int64'));
+  const alive0 = g.cast(g.greater(budget, g.const(0, [], 'int64')), f);
+  // go_on[t] = 1 − stop_table[t]; budget_left[i, row] = 1 when step i + 1 is within the row's budget
+  const goOn = g.sub(g.const(1), stopTable);
+  const stepNo = g.op('Range', [g.const(1, [], 'int64'), g.add(steps, g.const(1, [], 'int64')), g.const(1, [], 'int64')], [{ shape: ['steps'], dtype: 'int64', hint: 'step_no' }])[0];
+  const budgetLeft = g.cast(g.less(g.reshape(stepNo, ['steps', 1]), g.reshape(budget, [1, B])), f);
   // index/update templates for the cache writes, built once per run: [batch, H, 1, hd] and [batch, 1, 1, 1] zeros
   const capEnd = g.op('Slice', [g.shapeOf(bias0), g.ints([3]), g.ints([4])], [{ shape: [1], dtype: 'int64', hint: 'cap' }])[0];
   const emptyShape = g.op('Concat', [g.shapeOf(pos0), g.ints([H, 0, hd])], [{ shape: [4], dtype: 'int64', hint: 'empty_shape' }], { axis: attr.int(0) })[0];
   const emptyKV = g.op('Expand', [g.const(0), emptyShape], [{ shape: [B, H, 0, hd], dtype: f, hint: 'empty_kv' }])[0];
 
   const params: Record<string, Tensor> = {};
-  const w = (name: string, shape: number[]): Tensor => b.outer((params[name] ??= g.param(name, shape)));
+  const param = (name: string, shape: number[]): Tensor => (params[name] ??= g.param(name, shape));
+  const w = (name: string, shape: number[]): Tensor => b.outer(param(name, shape));
+  // per-run tables the body looks up by step (one Gather per step instead of a loop-carried position, an Add, a Min
+  // and a Gather; a [1, batch] uniform row without a Reshape): position embeddings [steps, batch, D] of positions
+  // min(position_ids + i, context − 1), and the uniforms as [steps, 1, batch]
+  const i64 = (v: number): Tensor => g.const(v, [], 'int64');
+  const stepIdx = g.op('Range', [i64(0), steps, i64(1)], [{ shape: ['steps'], dtype: 'int64', hint: 'step_idx' }])[0];
+  const posTable = g.min(g.add(g.reshape(stepIdx, ['steps', 1]), g.reshape(pos0, [1, B])), i64(context - 1));
+  const wpeRun = g.gather(param(paramNames.wpe(), [context, D]), posTable);
+  const uniformRows = uniforms ? g.reshape(uniforms, ['steps', 1, B]) : undefined;
   const op = (type: string, inputs: (Tensor | null)[], shape: Shape, dtype: DType, attrs: Attrs = {}, hint = type.toLowerCase()): Tensor =>
     b.op(type, inputs, [{ shape, dtype, hint }], attrs)[0];
 
@@ -119,9 +132,8 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   const iter = b.input('loop.iter', [], 'int64');
   b.input('loop.cond', [], 'bool');
   const logits = b.input('loop.logits', [B, V]);
-  const pos = b.input('loop.pos', [B], 'int64');
   const chunk = cache0.map((_, i) => b.input(`loop.chunk.${i}`, [B, H, 'n', hd]));
-  const alive = b.input('loop.alive', [B], 'bool');
+  const alive = b.input('loop.alive', [B]);
 
   // 1. choose this step's token per row from `logits`
   const logp = b.logSoftmax(logits);
@@ -132,44 +144,52 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   } else {
     const probs = b.softmax(b.mul(logits, b.outer(invT as Tensor)));
     const cand = S < V ? op('Slice', [probs, b.ints([0]), b.ints([S]), b.ints([1])], [B, S], f) : probs;
-    const u = op('Gather', [b.outer(uniforms as Tensor), iter], [B], 'float64', { axis: attr.int(0) }, 'u');
+    const u = op('Gather', [b.outer(uniformRows as Tensor), iter], [1, B], 'float64', { axis: attr.int(0) }, 'u');
     const count = (cdf: Tensor, r: Tensor): Tensor =>
       op('ReduceSum', [b.cast(b.lessOrEqual(cdf, r), 'int64'), b.ints([1])], [B], 'int64', { keepdims: attr.int(0) }, 'count');
     const lastOf = (cdf: Tensor, at: Tensor): Tensor => b.gatherElements(cdf, at, 1);
     if (options.mode === 'plain') {
-      const cdf = op('CumSum', [b.cast(cand, 'float64'), b.const(1, [], 'int64')], [B, S], 'float64', {}, 'cdf');
-      const total = op('Slice', [cdf, b.ints([S - 1]), b.ints([S]), b.ints([1])], [B, 1], 'float64', {}, 'total');
-      const r = b.mul(b.reshape(u, [B, 1]), total);
-      tok = b.min(count(cdf, r), b.const(S - 1, [], 'int64'));
+      // candidates down the columns, [S, batch]: onnxruntime's CumSum along the last axis of [batch, S] took 22 µs
+      // for 16 × 512 (float64), along the first axis of the transpose 4.5 µs; the transpose is of the float32
+      // probabilities (a float64 one took 15 µs), and the count is a float ReduceSum (exact below 2^24), cheaper than
+      // an int64 one. Same sums in the same order, so the same tokens
+      const cdf = op('CumSum', [b.cast(b.transpose(cand, [1, 0]), 'float64'), b.const(0, [], 'int64')], [S, B], 'float64', {}, 'cdf');
+      const total = op('Slice', [cdf, b.ints([S - 1]), b.ints([S]), b.ints([0])], [1, B], 'float64', {}, 'total');
+      const r = b.mul(u, total);
+      const below = op('ReduceSum', [b.cast(b.lessOrEqual(cdf, r), f), b.ints([0])], [B], f, { keepdims: attr.int(0) }, 'count');
+      tok = b.cast(b.min(below, S - 1), 'int64');
     } else {
       const [vals, idx] = b.op('TopK', [cand, b.outer(topK as Tensor)], [{ shape: [B, 'k'], dtype: f, hint: 'top_vals' }, { shape: [B, 'k'], dtype: 'int64', hint: 'top_idx' }], { axis: attr.int(1), largest: attr.int(1), sorted: attr.int(1) });
       const cdf = op('CumSum', [b.cast(vals, 'float64'), b.const(1, [], 'int64')], [B, 'k'], 'float64', {}, 'cdf');
       const km1 = b.reshape(b.sub(b.outer(topK as Tensor), b.const(1, [], 'int64')), [1, 1]);
-      const kIdx = op('Expand', [km1, op('Shape', [b.reshape(u, [B, 1])], [2], 'int64')], [B, 1], 'int64');
+      const uCol = b.reshape(u, [B, 1]);
+      const kIdx = op('Expand', [km1, op('Shape', [uCol], [2], 'int64')], [B, 1], 'int64');
       const massK = lastOf(cdf, kIdx);
       // kept = shortest prefix whose mass reaches top_p · massK (at least one, at most k)
       const target = b.mul(massK, b.outer(topP as Tensor));
       const below = op('ReduceSum', [b.cast(b.less(cdf, target), 'int64'), b.ints([1])], [B, 1], 'int64', { keepdims: attr.int(1) }, 'below');
       const lastKept = b.min(below, kIdx);
       const mass = lastOf(cdf, lastKept);
-      const r = b.mul(b.reshape(u, [B, 1]), mass);
+      const r = b.mul(uCol, mass);
       const j = b.min(b.reshape(count(cdf, r), [B, 1]), lastKept);
       tok = b.reshape(b.gatherElements(idx, j, 1), [B]);
     }
   }
   const tok2 = b.reshape(tok, [B, 1]);
-  const tokLogp = b.reshape(b.gatherElements(logp, tok2, 1), [B]);
-  const stopped = b.greater(op('Gather', [b.outer(stopTable), tok], [B], f, { axis: attr.int(0) }, 'is_stop'), 0.5);
-  const inBudget = b.less(b.add(iter, b.const(1, [], 'int64')), b.outer(budget));
-  const aliveNext = b.and(b.and(alive, b.not(stopped)), inBudget);
-  const anyAlive = b.cast(op('ReduceMax', [b.cast(aliveNext, 'int64')], [], 'int64', { keepdims: attr.int(0) }, 'any_alive'), 'bool');
+  // [batch, 1]; the scan output is reshaped once per run
+  const tokLogp = b.gatherElements(logp, tok2, 1);
+  // alive (1/0 per row) stays 1 while the token is not a stop token and the next step is within the row's budget:
+  // both factors are looked up in tables the outer graph builds once per run (4 kernels fewer per step)
+  const keepOn = op('Gather', [b.outer(goOn), tok], [B], f, { axis: attr.int(0) }, 'go_on');
+  const inBudget = op('Gather', [b.outer(budgetLeft), iter], [B], f, { axis: attr.int(0) }, 'in_budget');
+  const aliveNext = b.mul(b.mul(alive, keepOn), inBudget);
+  const anyAlive = b.cast(op('ReduceMax', [aliveNext], [], f, { keepdims: attr.int(0) }, 'any_alive'), 'bool');
 
   // 2. run the model on the chosen tokens. Attention reads the cache (read-only: copying it each step would cost
   // more than the model) and this run's own keys/values, which grow by one slot per step
-  let x = b.add(b.gather(w(paramNames.wte(), [V, D]), tok), b.gather(w(paramNames.wpe(), [context, D]), pos));
+  let x = b.add(b.gather(w(paramNames.wte(), [V, D]), tok), op('Gather', [b.outer(wpeRun), iter], [B, D], f, { axis: attr.int(0) }, 'wpe_step'));
   const gemm = (a: Tensor, [wn, bn]: [string, string], k: number, n: number): Tensor => op('Gemm', [a, w(wn, [k, n]), w(bn, [n])], [B, n], f, {}, 'gemm');
   const cacheNext: Tensor[] = [];
-  const stepKV: Tensor[] = [];
   for (let l = 0; l < L; l++) {
     const [ln1w, ln1b] = paramNames.ln1(l);
     const h = b.layerNorm(x, w(ln1w, [D]), w(ln1b, [D]));
@@ -178,7 +198,6 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
     const ck = op('Concat', [chunk[2 * l], k], [B, H, 'n1', hd], f, { axis: attr.int(2) }, 'chunk_k');
     const cv = op('Concat', [chunk[2 * l + 1], v], [B, H, 'n1', hd], f, { axis: attr.int(2) }, 'chunk_v');
     cacheNext.push(ck, cv);
-    stepKV.push(k, v);
     const pastK = b.outer(cache0[2 * l]);
     const pastV = b.outer(cache0[2 * l + 1]);
     const sPast = b.add(b.matmul(q, b.swapLast(pastK)), b.outer(bias0));
@@ -196,47 +215,42 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   const [lnfw, lnfb] = paramNames.lnf();
   const hf = b.layerNorm(x, w(lnfw, [D]), w(lnfb, [D]));
   const nextLogits = op('Gemm', [hf, w(paramNames.wte(), [V, D])], [B, V], f, { transB: attr.int(1) }, 'logits');
-  const posNext = b.min(b.add(pos, b.const(1, [], 'int64')), b.const(context - 1, [], 'int64'));
 
-  const bodyOutputs: Record<string, Tensor> = { 'loop.cond_out': anyAlive, 'loop.logits_out': nextLogits, 'loop.pos_out': posNext };
+  const bodyOutputs: Record<string, Tensor> = { 'loop.cond_out': anyAlive, 'loop.logits_out': nextLogits };
   cacheNext.forEach((t, i) => (bodyOutputs[`loop.cache_out.${i}`] = t));
   bodyOutputs['loop.alive_out'] = aliveNext;
   bodyOutputs['loop.tok'] = tok;
   bodyOutputs['loop.logp'] = tokLogp;
-  stepKV.forEach((t, i) => (bodyOutputs[`loop.kv.${i}`] = t));
   const body = b.buildGraph({ outputs: bodyOutputs, name: 'decode_step' });
 
   // ---- the Loop node ----
-  const cond0 = g.cast(g.op('ReduceMax', [g.cast(alive0, 'int64')], [{ shape: [], dtype: 'int64', hint: 'any_alive0' }], { keepdims: attr.int(0) })[0], 'bool');
+  const cond0 = g.cast(g.op('ReduceMax', [alive0], [{ shape: [], dtype: f, hint: 'any_alive0' }], { keepdims: attr.int(0) })[0], 'bool');
   const outs = g.node(
     'Loop',
-    [steps, cond0, logits0, pos0, ...cache0.map(() => emptyKV), alive0],
+    [steps, cond0, logits0, ...cache0.map(() => emptyKV), alive0],
     [
       { shape: [B, V], dtype: f, hint: 'loop_logits' },
-      { shape: [B], dtype: 'int64', hint: 'loop_pos' },
       ...cache0.map(() => ({ shape: [B, H, 'n', hd], dtype: f, hint: 'loop_chunk' })),
-      { shape: [B], dtype: 'bool', hint: 'loop_alive' },
+      { shape: [B], dtype: f, hint: 'loop_alive' },
       { shape: ['n', B], dtype: 'int64', hint: 'loop_tokens' },
-      { shape: ['n', B], dtype: f, hint: 'loop_logprobs' },
-      ...stepKV.map(() => ({ shape: ['n', B, H, 1, hd], dtype: f, hint: 'loop_kv' })),
+      { shape: ['n', B, 1], dtype: f, hint: 'loop_logprobs' },
     ],
     { body: attr.graph(body) },
     '',
     b.outerValues,
   );
-  // Loop outputs: the carried values' finals (logits, pos, chunk keys/values, alive), then the scan outputs
-  const nCarried = 2 + cache0.length + 1;
+  // Loop outputs: the carried values' finals (logits, chunk keys/values, alive), then the scan outputs
+  const nCarried = 1 + cache0.length + 1;
   const outputs: Record<string, Tensor> = {
     [loopNames.tokens]: outs[nCarried],
-    [loopNames.logprobs]: outs[nCarried + 1],
+    [loopNames.logprobs]: g.reshape(outs[nCarried + 1], ['n', B]),
     [loopNames.nextLogits]: outs[0],
   };
-  // [steps, batch, H, 1, hd] → [batch, H, steps, hd]: each row's and head's new slots are contiguous, as in the cache
-  const slots = (t: Tensor): Tensor =>
-    g.reshape(g.op('Transpose', [t], [{ shape: [B, H, 'n', 1, hd], dtype: f, hint: 'step_kv' }], { perm: attr.ints([1, 2, 0, 3, 4]) })[0], [B, H, 'n', hd]);
+  // the run's new keys/values are the carried chunks' finals, already [batch, H, steps, hd] as in the cache (scan
+  // outputs of each step's k/v would be copied per step and transposed after the loop)
   for (let l = 0; l < L; l++) {
-    outputs[loopNames.stepKey(l)] = slots(outs[nCarried + 2 + 2 * l]);
-    outputs[loopNames.stepValue(l)] = slots(outs[nCarried + 2 + 2 * l + 1]);
+    outputs[loopNames.stepKey(l)] = outs[1 + 2 * l];
+    outputs[loopNames.stepValue(l)] = outs[1 + 2 * l + 1];
   }
   const scaled = options.scaledWeights ?? (options.weights ? decodeStepWeights(cfg, options.weights) : undefined);
   const initializers = scaled ? bakeParams(g, scaled) : undefined;

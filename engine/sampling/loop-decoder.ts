@@ -3,7 +3,7 @@ import { headDim } from '../models/config';
 import { toOrt } from '../onnx/session';
 import { decodeNames } from './decode-graph';
 import { type SamplingMode, loopNames } from './decode-loop-graph';
-import { KvCache, type Row, type SamplerStats, type StopRules, appendToken, tokensLeft, writeSlots } from './decode-rows';
+import { type Row, type SamplerStats, type StopRules, appendToken, tokensLeft } from './decode-rows';
 import type { SelectionRule } from './token-selector';
 
 /** Sessions and settings of the loop decoder. */
@@ -43,31 +43,50 @@ export async function decodeInLoop(d: LoopDecoder, batch: Row[], rules: StopRule
   let live = batch.slice();
   let b = live.length;
   const P = Math.max(...live.map((r) => r.prompt.length));
-  const maxSteps = Math.max(...live.map((r) => tokensLeft(r, rules)));
-  // the cache holds the prompt and the tokens fed in every run but the last
-  const cache = new KvCache(L, H, hd, P + Math.max(maxSteps - 1, 0), b);
-  const { cap, rowSize } = cache;
 
-  // prefill: left-padded prompts; position ids count tokens only
-  const ids = new BigInt64Array(b * P).fill(BigInt(pad));
-  const pos = new BigInt64Array(b * P);
-  const mask = new Float32Array(b * P);
-  live.forEach((r, j) => {
-    const off = P - r.prompt.length;
-    r.prompt.forEach((t, i) => {
-      ids[j * P + off + i] = BigInt(t);
-      pos[j * P + off + i] = BigInt(i);
-      mask[j * P + off + i] = 1;
-      cache.bias[j * cap + off + i] = 0;
+  // prefill: left-padded prompts, each distinct prompt once (K completions of one prompt, as labeling samples, share
+  // its keys/values and first logits); position ids count tokens only
+  const distinct = new Map<string, number>();
+  const source = live.map((r) => {
+    const key = r.prompt.join(',');
+    let u = distinct.get(key);
+    if (u === undefined) distinct.set(key, (u = distinct.size));
+    return u;
+  });
+  const firsts = [...new Set(source)].map((u) => source.indexOf(u));
+  const u = firsts.length;
+  const ids = new BigInt64Array(u * P).fill(BigInt(pad));
+  const pos = new BigInt64Array(u * P);
+  const mask = new Float32Array(u * P);
+  firsts.forEach((j, k) => {
+    const prompt = live[j].prompt;
+    const off = P - prompt.length;
+    prompt.forEach((t, i) => {
+      ids[k * P + off + i] = BigInt(t);
+      pos[k * P + off + i] = BigInt(i);
+      mask[k * P + off + i] = 1;
     });
   });
-  const pre = await d.prefill.run({ ...d.prefillWeights, input_ids: toOrt(ids, [b, P]), position_ids: toOrt(pos, [b, P]), attention_mask: toOrt(mask, [b, P]) });
+  // the cache holds exactly the filled slots (no empty capacity): attention reads every cached slot each step, so
+  // a cache sized for the whole completion read twice the bytes on average. Each run's cache is the previous one
+  // plus that run's new slots, rebuilt between runs (finished rows dropped on the way)
+  let bias = new Float32Array(b * P);
+  source.forEach((k, j) => bias.set(mask.subarray(k * P, (k + 1) * P), j * P));
+  for (let i = 0; i < bias.length; i++) bias[i] = bias[i] === 1 ? 0 : -1e9;
+  const pre = await d.prefill.run({ ...d.prefillWeights, input_ids: toOrt(ids, [u, P]), position_ids: toOrt(pos, [u, P]), attention_mask: toOrt(mask, [u, P]) });
   d.stats.prefillRuns++;
-  for (let l = 0; l < L; l++) {
-    writeSlots(pre[decodeNames.newKey(l)].data as Float32Array, cache.keys[l], b * H, P, hd, cap, 0);
-    writeSlots(pre[decodeNames.newValue(l)].data as Float32Array, cache.values[l], b * H, P, hd, cap, 0);
-  }
-  let logits = pre.logits.data as Float32Array;
+  // [u, …] → [b, …]: row j gets its prompt's slice (nothing to copy when every prompt is distinct)
+  const perRow = (t: Float32Array): Float32Array => {
+    if (u === b) return t;
+    const n = t.length / u;
+    const out = new Float32Array(b * n);
+    source.forEach((k, j) => out.set(t.subarray(k * n, (k + 1) * n), j * n));
+    return out;
+  };
+  // per layer keys then values, [b, H, filled, hd]: the prefill's outputs are the first run's cache
+  let cache: Float32Array[] = [];
+  for (let l = 0; l < L; l++) cache.push(perRow(pre[decodeNames.newKey(l)].data as Float32Array), perRow(pre[decodeNames.newValue(l)].data as Float32Array));
+  let logits = perRow(pre.logits.data as Float32Array);
   let filled = P;
 
   const stopTable = new Float32Array(V);
@@ -101,11 +120,11 @@ export async function decodeInLoop(d: LoopDecoder, batch: Row[], rules: StopRule
     feeds[loopNames.logits] = toOrt(logits, [b, V]);
     feeds[loopNames.positions] = toOrt(positions, [b]);
     feeds[loopNames.budget] = toOrt(budget, [b]);
-    feeds[loopNames.cacheBias] = toOrt(cache.bias.subarray(0, b * cap), [b, 1, 1, cap]);
+    feeds[loopNames.cacheBias] = toOrt(bias, [b, 1, 1, filled]);
     if (d.mode !== 'greedy') feeds[loopNames.uniforms] = toOrt(uniforms, [n, b]);
     for (let l = 0; l < L; l++) {
-      feeds[decodeNames.cacheKey(l)] = toOrt(cache.keys[l].subarray(0, b * rowSize), [b, H, cap, hd]);
-      feeds[decodeNames.cacheValue(l)] = toOrt(cache.values[l].subarray(0, b * rowSize), [b, H, cap, hd]);
+      feeds[decodeNames.cacheKey(l)] = toOrt(cache[2 * l], [b, H, filled, hd]);
+      feeds[decodeNames.cacheValue(l)] = toOrt(cache[2 * l + 1], [b, H, filled, hd]);
     }
     const last = Math.max(...left) <= n;
     const out = await d.loop.run(feeds, last ? onlyTokens : everything);
@@ -125,23 +144,31 @@ export async function decodeInLoop(d: LoopDecoder, batch: Row[], rules: StopRule
     if (finished === b) return;
     if (last || ran < n) throw new Error(`Sampler: the decode loop stopped after ${ran} of ${n} steps with ${b - finished} rows unfinished`);
 
-    // the run's new keys/values [b, H, ran, hd] go into cache slots filled … filled + ran − 1
-    for (let l = 0; l < L; l++) {
-      writeSlots(out[loopNames.stepKey(l)].data as Float32Array, cache.keys[l], b * H, ran, hd, cap, filled);
-      writeSlots(out[loopNames.stepValue(l)].data as Float32Array, cache.values[l], b * H, ran, hd, cap, filled);
-    }
-    for (let j = 0; j < b; j++) cache.bias.fill(0, j * cap + filled, j * cap + filled + ran);
-    filled += ran;
+    // the next cache: each unfinished row's slots, then the run's new keys/values [b, H, ran, hd] after them
+    const keep = live.flatMap((r, j) => (r.finish ? [] : [j]));
+    const grown = filled + ran;
+    cache = cache.map((old, i) => {
+      const fresh = out[i % 2 === 0 ? loopNames.stepKey(i >> 1) : loopNames.stepValue(i >> 1)].data as Float32Array;
+      const next = new Float32Array(keep.length * H * grown * hd);
+      keep.forEach((j, k) => {
+        for (let h = 0; h < H; h++) {
+          const at = (k * H + h) * grown * hd;
+          next.set(old.subarray((j * H + h) * filled * hd, (j * H + h + 1) * filled * hd), at);
+          next.set(fresh.subarray((j * H + h) * ran * hd, (j * H + h + 1) * ran * hd), at + filled * hd);
+        }
+      });
+      return next;
+    });
+    const nextBias = new Float32Array(keep.length * grown);
+    keep.forEach((j, k) => nextBias.set(bias.subarray(j * filled, (j + 1) * filled), k * grown));
+    bias = nextBias;
+    filled = grown;
     logits = out[loopNames.nextLogits].data as Float32Array;
-
-    // drop finished rows (cache and logits, in place) once they are a quarter of the batch
-    if (finished * 4 >= b) {
-      const keep = live.flatMap((r, j) => (r.finish ? [] : [j]));
-      cache.compact(keep);
+    if (keep.length < b) {
       keep.forEach((j, i) => i !== j && logits.copyWithin(i * V, j * V, (j + 1) * V));
+      logits = logits.subarray(0, keep.length * V);
       live = keep.map((j) => live[j]);
       b = live.length;
-      logits = logits.subarray(0, b * V);
       d.stats.compactions++;
     }
   }
