@@ -6,8 +6,8 @@
  *   @tensorflow/tfjs on its fastest backend here (wasm and the pure-JS cpu backend are both timed);
  * - sampling: hone's KV-cache sampler (in-process on 1 and 2 threads, the 2-worker SamplerPool, weights as inputs,
  *   and the one-run-per-token step decoder; the fastest is reported, all are listed) vs @huggingface/transformers
- *   `model.generate` on the folder that engine/export wrote for the same weights: same batch, same prompt and
- *   new-token count, temperature-1 sampling;
+ *   `model.generate` on the folder that engine/export wrote for the same weights: same batch of distinct prompts,
+ *   same new-token count, temperature-1 sampling;
  * - FLOP utilisation: analytic training FLOPs per second over this machine's large-MatMul FLOP/s through
  *   onnxruntime, measured in the same run.
  *
@@ -27,9 +27,14 @@
  * is timed once, outside the rounds. Each contender's turn starts after a short pause: the intra-op threads of a
  * spinning onnxruntime session keep spinning for tens of milliseconds after its run (measured: a 1-thread sampler run
  * right after a spinning 2-thread session's run took twice the CPU time and 1.25× the wall time), which would
- * otherwise be charged to whichever contender runs next.
+ * otherwise be charged to whichever contender runs next. The pause is followed by one untimed run of the same
+ * contender: after an idle pause the cores run slower for a few tens of milliseconds (measured with hone's sampler,
+ * 768 tokens: 28.5 ms after a 2 ms pause, 43.2 ms after 100 ms), which would cost a short timed run (one generate of
+ * hone's sampler, ~30 ms) far more than a long one (one transformers.js generate, ~270 ms). Every contender gets the
+ * same treatment; what is timed is the steady state a PPO rollout (many consecutive generates) runs at.
  *
- *   npx tsx scripts/bench-engine.ts [--vocab 512] [--ctx 64] [--dim 128] [--layers 2] [--heads 4] [--batch 16]
+ *   npx tsx scripts/bench-engine.ts [--vocab 768] [--ctx 64] [--dim 128] [--layers 2] [--heads 4] [--batch 16]
+ *     (model defaults: TASK_MODEL_CONFIG, the built-in task's model)
  *     [--new-tokens 48] [--rounds 5] [--spinning 1] [--threads 2] [--skip-tfjs-cpu 0]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -38,7 +43,7 @@ import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { Graph } from '../engine/autodiff/graph';
 import { exportHfFolder } from '../engine/export/export-hf';
-import { type ModelConfig } from '../engine/models/config';
+import { type ModelConfig, TASK_MODEL_CONFIG } from '../engine/models/config';
 import { gptForward } from '../engine/models/gpt';
 import { initGptWeights } from '../engine/models/init';
 import { SessionCache } from '../engine/models/session-cache';
@@ -58,8 +63,16 @@ function arg(name: string, def: number): number {
 const log = (msg: string): void => void process.stderr.write(`[bench:engine] ${msg}\n`);
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Lets the previous contender's spinning threads go idle (see the file comment). */
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 100));
+/**
+ * Starts a contender's turn: a pause that lets the previous contender's spinning threads go idle, then one untimed
+ * run of `warmUp` — after an idle pause the cores run the next few tens of milliseconds measurably slower (the same
+ * 768-token generate: 28.5 ms after a 2 ms pause, 34.6 ms after 20 ms, 43.2 ms after 100 ms), which would charge a
+ * short contender (one generate of hone's sampler) far more than a long one (transformers.js). See the file comment.
+ */
+async function startTurn(warmUp: () => Promise<unknown>): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await warmUp();
+}
 
 /** Runs `fn` and returns its wall and CPU (user + system, all threads of this process) milliseconds. */
 async function timed(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
@@ -91,6 +104,15 @@ async function peakMatmulFlops(threads: number, spinning: boolean): Promise<numb
   }
   await s.release();
   return (2 * n ** 3) / (best / 1000);
+}
+
+/** `n` distinct texts of the most common token length among `texts` (in their order). */
+function equalLengthPrompts(texts: readonly string[], length: (t: string) => number, n: number): string[] {
+  const byLength = new Map<number, string[]>();
+  for (const t of new Set(texts)) byLength.set(length(t), [...(byLength.get(length(t)) ?? []), t]);
+  const most = [...byLength.values()].sort((a, b) => b.length - a.length)[0];
+  if (!most || most.length < n) throw new Error(`bench: only ${most?.length ?? 0} distinct prompts share a token length; the batch needs ${n}`);
+  return most.slice(0, n);
 }
 
 /** hone's full training step: one run for loss + gradients, then clipped AdamW in JS. */
@@ -129,7 +151,9 @@ interface SamplerLike {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  const cfg: ModelConfig = { vocabSize: arg('vocab', 512), context: arg('ctx', 64), width: arg('dim', 128), layers: arg('layers', 2), heads: arg('heads', 4) };
+  // defaults: the built-in task's model, the one `hone demo` and eval:engine train
+  const d = TASK_MODEL_CONFIG;
+  const cfg: ModelConfig = { vocabSize: arg('vocab', d.vocabSize), context: arg('ctx', d.context), width: arg('dim', d.width), layers: arg('layers', d.layers), heads: arg('heads', d.heads) };
   const batch = arg('batch', 16);
   const threads = arg('threads', 2);
   const spinning = arg('spinning', 1) === 1;
@@ -158,14 +182,14 @@ async function main(): Promise<void> {
     log(`tfjs cpu: ${tfjsTokS.cpu.toFixed(0)} tok/s`);
   }
 
-  // sampling: the same weights and tokenizer everywhere; 16 copies of one task prompt so no padding differs
+  // sampling: the same weights and tokenizer everywhere; `batch` distinct task prompts of one token length, so no
+  // padding differs between the samplers and hone's one-prefill-per-distinct-prompt gets no help from repeats
   const task = createBuiltinTask();
   const tokenizer = trainTaskTokenizer(task, { vocabSize: cfg.vocabSize });
   const bundle = { config: cfg, tokenizer: tokenizer.toJSON(), weights: initGptWeights(cfg, 2) };
-  const prompt = task.format.renderPrompt(task.trainPrompts[0]);
-  const promptLen = tokenizer.encode(prompt).length;
+  const prompts = equalLengthPrompts(task.trainPrompts.map((p) => task.format.renderPrompt(p)), (t) => tokenizer.encode(t).length, batch);
+  const promptLen = tokenizer.encode(prompts[0]).length;
   const maxNew = Math.min(newTokens, cfg.context - promptLen);
-  const prompts = Array.from({ length: batch }, () => prompt);
   const samplers: [string, SamplerLike][] = [
     ['in-process, 1 thread', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch })],
     [`in-process, ${threads} threads`, await Sampler.create(bundle, { session: { threads, spinning }, batchSize: batch })],
@@ -204,26 +228,24 @@ async function main(): Promise<void> {
     // the peak is the best of both spinning settings (the higher peak: the lower, conservative utilisation)
     for (const spin of new Set([spinning, false])) peak = Math.max(peak, await peakMatmulFlops(threads, spin));
     for (const [name, trainer] of honeTrainers) {
-      await settle();
+      await startTurn(() => trainer.step());
       for (let i = 0; i < 8; i++) push(`hone-train, ${name}`, await timed(() => trainer.step()));
     }
-    await settle();
+    await startTurn(() => honeTrainer1.step());
     for (let i = 0; i < 8; i++) push('hone-train-1t', await timed(() => honeTrainer1.step()));
-    await settle();
+    await startTurn(() => tfjs.step());
     push('tfjs-wasm', await timed(() => tfjs.step()));
     for (const [name, s] of samplers) {
-      await settle();
-      push(
-        name,
-        await timed(async () => {
-          const gens = await s.generate(prompts, { maxNewTokens: maxNew, seed: r + 1, stopAtEos: false });
-          if (gens.some((g) => g.tokens.length !== maxNew)) throw new Error('bench: a sequence stopped early');
-        }),
-      );
+      const generate = async (seed: number) => {
+        const gens = await s.generate(prompts, { maxNewTokens: maxNew, seed, stopAtEos: false });
+        if (gens.some((g) => g.tokens.length !== maxNew)) throw new Error('bench: a sequence stopped early');
+      };
+      await startTurn(() => generate(0));
+      push(name, await timed(() => generate(r + 1)));
     }
-    await settle();
+    await startTurn(() => hfGenerate(hfModel));
     push('transformers.js', await timed(() => hfGenerate(hfModel)));
-    await settle();
+    await startTurn(() => hfGenerate(hfModel1));
     push('transformers.js-1t', await timed(() => hfGenerate(hfModel1)));
     log(`round ${r + 1}/${rounds}: load ${loadavg()[0].toFixed(2)}`);
   }
@@ -292,7 +314,7 @@ async function main(): Promise<void> {
     model: cfg,
     batch,
     train_seq: cfg.context,
-    sample: { prompt_tokens: promptLen, new_tokens: maxNew, hone_variant: sampleVariant, hone_variants_tok_s: sampleVariants, set_weights_ms: rebuildMs, transformersjs_api: 'AutoModelForCausalLM.generate (do_sample, top_k 0)' },
+    sample: { prompt_tokens: promptLen, distinct_prompts: new Set(prompts).size, new_tokens: maxNew, hone_variant: sampleVariant, hone_variants_tok_s: sampleVariants, set_weights_ms: rebuildMs, transformersjs_api: 'AutoModelForCausalLM.generate (do_sample, top_k 0)' },
     tok_per_cpu_s_single_thread: {
       ...perCpuS,
       train_ratio: r3(perCpuS.hone_train / perCpuS.tfjs_wasm_train),
