@@ -35,7 +35,7 @@
  *
  *   npx tsx scripts/bench-engine.ts [--vocab 768] [--ctx 64] [--dim 128] [--layers 2] [--heads 4] [--batch 16]
  *     (model defaults: TASK_MODEL_CONFIG, the built-in task's model)
- *     [--new-tokens 48] [--rounds 5] [--spinning 1] [--threads 2] [--skip-tfjs-cpu 0]
+ *     [--new-tokens 48] [--rounds 7] [--spinning 1] [--threads 2] [--skip-tfjs-cpu 0]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -158,7 +158,7 @@ async function main(): Promise<void> {
   const threads = arg('threads', 2);
   const spinning = arg('spinning', 1) === 1;
   const newTokens = arg('new-tokens', 48);
-  const rounds = arg('rounds', 5);
+  const rounds = arg('rounds', 7);
   const flopsPerToken = trainFlopsPerToken(cfg);
   const loadBefore = loadavg()[0];
   log(`model ${JSON.stringify(cfg)}, batch ${batch}, ${threads} threads, spinning ${spinning}, load ${loadBefore.toFixed(2)}`);
