@@ -13,7 +13,7 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-it('the prebuilt bundle is used when fresh, replays a recorded experiment, and a stale one is rebuilt at start', async () => {
+it('the prebuilt bundle is used when fresh, replays a recorded experiment, and a stale or missing one is rebuilt at start and saved', async () => {
   const file = path.join(dir, 'workflow-bundle.js');
   expect(await buildWorkflowBundle(file)).toBeGreaterThan(10_000);
   const said: string[] = [];
@@ -31,9 +31,25 @@ it('the prebuilt bundle is used when fresh, replays a recorded experiment, and a
   const stale = await workflowBundleForWorker((m) => said.push(m), file);
   expect(stale.prebuilt).toBe(false);
   expect(said.join('\n')).toMatch(/older than the workflow sources; bundling at start/);
-  expect((stale.option as { code: string }).code.length).toBeGreaterThan(10_000);
+  const code = (stale.option as { code: string }).code;
+  expect(code.length).toBeGreaterThan(10_000);
+  // …and saved for the next start, which then uses it as it is
+  expect(fs.readFileSync(file, 'utf8')).toBe(code);
+  expect(await workflowBundleForWorker((m) => said.push(m), file)).toEqual({ option: { codePath: file }, prebuilt: true });
 
-  const missing = await workflowBundleForWorker((m) => said.push(m), path.join(dir, 'none.js'));
+  const none = path.join(dir, 'sub', 'none.js');
+  const missing = await workflowBundleForWorker((m) => said.push(m), none);
   expect(missing.prebuilt).toBe(false);
-  expect(said[said.length - 1]).toMatch(/no prebuilt workflow bundle .*npm run build:workflows/);
+  expect(said[said.length - 1]).toMatch(/no prebuilt workflow bundle .*saving it there/);
+  expect(fs.existsSync(none)).toBe(true);
+});
+
+it('bundles from memory when the bundle cannot be saved, and says so', async () => {
+  const blocked = path.join(dir, 'a-file');
+  fs.writeFileSync(blocked, 'not a folder');
+  const said: string[] = [];
+  const out = await workflowBundleForWorker((m) => said.push(m), path.join(blocked, 'workflow-bundle.js'));
+  expect(out.prebuilt).toBe(false);
+  expect((out.option as { code: string }).code.length).toBeGreaterThan(10_000);
+  expect(said[said.length - 1]).toMatch(/could not save the workflow bundle to .*using it from memory/);
 });

@@ -37,16 +37,15 @@ function newestSourceMtime(root: string): number {
 /** Bundles the workflows (webpack, via the SDK) and writes the code to `outFile`; returns its size in bytes. */
 export async function buildWorkflowBundle(outFile = workflowBundlePath()): Promise<number> {
   const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(), logger: quietBundlerLogger });
-  fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  const tmp = `${outFile}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, code);
-  fs.renameSync(tmp, outFile);
+  writeAtomically(outFile, code);
   return Buffer.byteLength(code);
 }
 
 /**
  * The workflow code for a worker: the prebuilt bundle when it exists and is newer than the workflow sources
- * (production: start fast, run exactly what was built), else a bundle built now in memory — `say` explains why.
+ * (production: start fast, run exactly what was built), else a bundle built now — `say` explains why. A bundle
+ * built at start is also written to `file`, so the next start (e.g. the second `hone up` of a fresh checkout) skips
+ * the ~10 s of bundling; where `file` cannot be written the code is used from memory.
  */
 export async function workflowBundleForWorker(say: (message: string) => void, file = workflowBundlePath()): Promise<{ option: WorkflowBundleOption; prebuilt: boolean }> {
   const root = projectRoot();
@@ -54,12 +53,25 @@ export async function workflowBundleForWorker(say: (message: string) => void, fi
     const built = fs.statSync(file).mtimeMs;
     const sources = fs.existsSync(path.join(root, 'workflows')) ? newestSourceMtime(root) : 0;
     if (sources <= built) return { option: { codePath: file }, prebuilt: true };
-    say(`workflow bundle ${file} is older than the workflow sources; bundling at start instead (run \`npm run build:workflows\` to refresh it)`);
+    say(`workflow bundle ${file} is older than the workflow sources; bundling at start instead, and saving it there for the next start`);
   } else {
-    say(`no prebuilt workflow bundle at ${file}; bundling at start (run \`npm run build:workflows\` to prebuild it)`);
+    say(`no prebuilt workflow bundle at ${file}; bundling at start, and saving it there for the next start (\`npm run build:workflows\` prebuilds it)`);
   }
   const { code } = await bundleWorkflowCode({ workflowsPath: workflowsEntry(root), logger: quietBundlerLogger });
+  try {
+    writeAtomically(file, code);
+  } catch (e) {
+    say(`could not save the workflow bundle to ${file} for the next start (${e instanceof Error ? e.message : String(e)}); using it from memory`);
+  }
   return { option: { code }, prebuilt: false };
+}
+
+/** Writes `code` to `file` through a temporary name, so a reader never sees half a bundle. */
+function writeAtomically(file: string, code: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, code);
+  fs.renameSync(tmp, file);
 }
 
 const noop = () => undefined;
