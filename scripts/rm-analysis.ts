@@ -20,7 +20,7 @@ import { createTaskFormat } from '../engine/task/format';
 import { scoreRewards } from '../engine/train/scoring';
 import { bucketLength, sequenceLength, tokenizeExample } from '../engine/train/sequences';
 import { splitByKey } from '../engine/train/split';
-import { fitContext } from '../engine/train/reward-model';
+import { fitContext } from '../engine/train/ranking-run';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);

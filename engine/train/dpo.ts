@@ -14,20 +14,18 @@ import { paramShapes } from '../models/param-names';
 import { PLATFORM_SESSION_OPTIONS, SessionCache } from '../models/session-cache';
 import { toOrt } from '../onnx/session';
 import { AdamW } from '../optim/adamw';
-import { warmupCosine } from '../optim/schedule';
-import { type TaskFormat, createTaskFormat } from '../task/format';
+import { createTaskFormat } from '../task/format';
 import { Tokenizer } from '../tokenizer/tokenizer';
 import { Rng } from '../util/rng';
 import { EpochBatches } from './epoch-batches';
 import { rankingLoss, sequenceLogProbs } from './losses';
-import { type RankingBatchShape, type TokenizedRanking, packRankingBatch, rankingBatchSizes } from './ranking-batch';
-import { type RankedCompletions, pairsFromRanking, validateRanking } from './ranking-pairs';
+import { type TokenizedRanking, packRankingBatch, rankingBatchSizes } from './ranking-batch';
+import { type RankedCompletions, pairsFromRanking } from './ranking-pairs';
 import type { RankingTrainerOptions } from './ranking-trainer-options';
-import { type ResumeFrom, TRAINER_STATE_FORMAT, checkResumeState, hashStrings, jsonOptions, readResumeState } from './resume-state';
-import { fitContext, type TrainerProgress } from './reward-model';
+import { TRAINER_STATE_FORMAT, checkResumeState, jsonOptions, readResumeState } from './resume-state';
+import { prepareRankingRun } from './ranking-run';
+import type { TrainerProgress } from './reward-model';
 import { scoreCompletionTokens } from './scoring';
-import { bucketLength, sequenceLength, tokenizeExample } from './sequences';
-import { splitByKey } from './split';
 import { Program, optimizerStep } from './train-step';
 
 /** `TrainerState.trainer` of DPO checkpoints. */
@@ -73,25 +71,16 @@ export async function runDpo(input: { policy: ModelBundle; reference: ModelBundl
   if (JSON.stringify(input.reference.config) !== JSON.stringify(cfg)) throw new Error('runDpo: policy and reference configs differ');
   if (!(o.beta > 0)) throw new Error(`runDpo: beta must be positive, got ${o.beta}`);
   const { rankings } = input;
-  if (rankings.length < 2) throw new Error(`runDpo: needs at least 2 rankings, got ${rankings.length}`);
-  rankings.forEach((r, i) => validateRanking(r.ranking, r.completions.length, `rankings[${i}] (${JSON.stringify(r.prompt)})`));
   const tokenizer = Tokenizer.fromJSON(input.policy.tokenizer);
   const format = o.format ?? createTaskFormat();
   const sessions = o.sessions ?? new SessionCache(PLATFORM_SESSION_OPTIONS);
-  const { train, heldout } = splitByKey(rankings, (r) => r.prompt, o.heldoutShare, o.seed);
-  const tok = (r: RankedCompletions): TokenizedRanking => ({ source: r, sequences: r.completions.map((c) => fitContext(tokenizeExample(tokenizer, format, r.prompt, c), cfg.context)) });
-  const trainT = train.map(tok);
-  const heldT = heldout.map(tok);
-  const kMax = Math.max(...rankings.map((r) => r.completions.length));
-  const maxLen = Math.max(...[...trainT, ...heldT].flatMap((r) => r.sequences.map(sequenceLength)));
-  const shape: RankingBatchShape = { batch: Math.min(o.batch, trainT.length), kMax, seq: bucketLength(maxLen, 8, cfg.context) };
-  const batchesPerEpoch = Math.ceil(trainT.length / shape.batch);
-  const steps = o.steps ?? o.epochs * batchesPerEpoch;
-  const warmup = Math.min(o.warmupSteps ?? Math.ceil(steps * 0.05), steps);
-  const schedule = warmupCosine({ peakLr: o.lr, warmupSteps: warmup, totalSteps: steps, minLr: o.lr * 0.1 });
+  const run = prepareRankingRun('runDpo', rankings, { config: cfg, tokenizer, format }, o);
+  const { train: trainT, heldout: heldT, shape, steps, schedule } = run;
+  const { kMax } = shape;
+  const warmup = Math.min(run.warmup, steps);
   const runOptions = jsonOptions({
     beta: o.beta, steps, batch: shape.batch, lr: o.lr, warmupSteps: warmup, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, heldoutShare: o.heldoutShare, seed: o.seed,
-    data: hashStrings(rankings.flatMap((r) => [r.prompt, ...r.completions, JSON.stringify(r.ranking)])),
+    data: run.dataHash,
   });
 
   // reference log-probs of every completion, once

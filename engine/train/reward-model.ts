@@ -18,19 +18,18 @@ import { toOrt } from '../onnx/session';
 import type { Tensor } from '../onnx/tensor';
 import { AdamW } from '../optim/adamw';
 import { clipScale, globalGradNorm } from '../optim/clip-grad';
-import { warmupCosine } from '../optim/schedule';
-import { type TaskFormat, createTaskFormat } from '../task/format';
+import { createTaskFormat } from '../task/format';
 import { Tokenizer } from '../tokenizer/tokenizer';
 import { Rng } from '../util/rng';
 import { EpochBatches } from './epoch-batches';
 import { rankingLoss } from './losses';
-import { type RankingBatchShape, type TokenizedRanking, packRankingBatch, rankingBatchSizes } from './ranking-batch';
-import { type RankedCompletions, pairsFromRanking, validateRanking } from './ranking-pairs';
+import { type TokenizedRanking, packRankingBatch, rankingBatchSizes } from './ranking-batch';
+import { type RankedCompletions, pairsFromRanking } from './ranking-pairs';
 import type { RankingTrainerOptions } from './ranking-trainer-options';
 import { scoreRewards } from './scoring';
-import { type TokenizedSequence, bucketLength, sequenceLength, tokenizeExample } from './sequences';
-import { splitByKey } from './split';
-import { type ResumeFrom, TRAINER_STATE_FORMAT, type TrainerState, checkResumeState, hashStrings, jsonOptions, readResumeState } from './resume-state';
+import { bucketLength, sequenceLength, tokenizeExample } from './sequences';
+import { fitContext, prepareRankingRun } from './ranking-run';
+import { TRAINER_STATE_FORMAT, type TrainerState, checkResumeState, jsonOptions, readResumeState } from './resume-state';
 
 /** Progress of a long trainer run (for heartbeats and logs). */
 export interface TrainerProgress {
@@ -96,19 +95,6 @@ export interface RewardModelResult {
 
 const DEFAULTS = { normalizeScale: true, epochs: 2, batch: 8, lr: 1e-3, weightDecay: 0.01, maxGradNorm: 1, heldoutShare: 0.2, seed: 1, progressEvery: 10 };
 
-/** Tokenizes a ranking's completions, cutting completions that do not fit `context` (counted in `truncated`). */
-function tokenizeRanking(r: RankedCompletions, tokenizer: Tokenizer, format: TaskFormat, context: number, counter: { truncated: number }): TokenizedRanking {
-  return { source: r, sequences: r.completions.map((c) => fitContext(tokenizeExample(tokenizer, format, r.prompt, c), context, counter)) };
-}
-
-/** A sequence cut to at most `context` tokens (completion tail dropped); the prompt must fit. */
-export function fitContext(s: TokenizedSequence, context: number, counter?: { truncated: number }): TokenizedSequence {
-  if (sequenceLength(s) <= context) return s;
-  if (s.prompt.length >= context) throw new Error(`prompt of ${s.prompt.length} tokens does not fit the model's context of ${context}`);
-  if (counter) counter.truncated++;
-  return { prompt: s.prompt, completion: s.completion.slice(0, context - s.prompt.length) };
-}
-
 /**
  * Fits a reward model on `rankings`, initialised from `policy` (the SFT model). Returns the normalised RM and its
  * held-out metrics.
@@ -119,26 +105,11 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
   const tokenizer = Tokenizer.fromJSON(policy.tokenizer);
   const format = o.format ?? createTaskFormat();
   const sessions = o.sessions ?? new SessionCache(PLATFORM_SESSION_OPTIONS);
-  if (rankings.length < 2) throw new Error(`fitRewardModel: needs at least 2 rankings, got ${rankings.length}`);
-  rankings.forEach((r, i) => validateRanking(r.ranking, r.completions.length, `rankings[${i}] (${JSON.stringify(r.prompt)})`));
-
-  const { train, heldout } = splitByKey(rankings, (r) => r.prompt, o.heldoutShare, o.seed);
-  if (train.length === 0) throw new Error('fitRewardModel: no training rankings after the held-out split');
-  const counter = { truncated: 0 };
-  const tok = (r: RankedCompletions) => tokenizeRanking(r, tokenizer, format, cfg.context, counter);
-  const trainT = train.map(tok);
-  const heldT = heldout.map(tok);
-  const kMax = Math.max(...rankings.map((r) => r.completions.length));
-  const maxLen = Math.max(...[...trainT, ...heldT].flatMap((r) => r.sequences.map(sequenceLength)));
-  const shape: RankingBatchShape = { batch: Math.min(o.batch, trainT.length), kMax, seq: bucketLength(maxLen, 8, cfg.context) };
-  const batchesPerEpoch = Math.ceil(trainT.length / shape.batch);
-  const steps = o.steps ?? o.epochs * batchesPerEpoch;
-  if (!(Number.isInteger(steps) && steps >= 1)) throw new Error(`fitRewardModel: steps must be a positive integer, got ${steps}`);
-  const warmup = o.warmupSteps ?? Math.ceil(steps * 0.05);
-  const schedule = warmupCosine({ peakLr: o.lr, warmupSteps: Math.min(warmup, steps), totalSteps: steps, minLr: o.lr * 0.1 });
+  const run = prepareRankingRun('fitRewardModel', rankings, { config: cfg, tokenizer, format }, o);
+  const { train: trainT, heldout: heldT, shape, steps, warmup, schedule } = run;
   const runOptions = jsonOptions({
     steps, batch: shape.batch, lr: o.lr, warmupSteps: warmup, weightDecay: o.weightDecay, maxGradNorm: o.maxGradNorm, heldoutShare: o.heldoutShare, seed: o.seed,
-    data: hashStrings(rankings.flatMap((r) => [r.prompt, ...r.completions, JSON.stringify(r.ranking)])),
+    data: run.dataHash,
   });
 
   // graph: B·kMax rows → rewards → ranking loss over B·C(kMax,2) pair slots
@@ -247,7 +218,7 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
     rewardBias: bias,
     rewardScale: scale,
     referenceStd: refStd,
-    truncated: counter.truncated,
+    truncated: run.truncated,
   };
   const model: ModelBundle = {
     config: cfg,
