@@ -9,7 +9,7 @@
  * was told about, none was accepted twice as new, the counters in Round and RankingTask equal the rows, and the
  * workflow's count reaches quorum — from signals alone: the spec's resync interval is far longer than the test.
  */
-import { runSimulatedLabelers, type LabelerEvent } from '../../apps/cli/simulated-labelers';
+import type { LabelerEvent } from '../../apps/cli/simulated-labelers';
 import { DurableStack, FAST_TUNING } from './durable-stack';
 import { checkExperimentIntegrity } from './experiment-integrity';
 
@@ -54,18 +54,7 @@ it('stores every accepted ranking exactly once across three API restarts, and th
 
   const stop = new AbortController();
   const events: LabelerEvent[] = [];
-  const labeling = runSimulatedLabelers({
-    api: stack.api(),
-    experimentId,
-    labelers: LABELERS,
-    noise: 0.1,
-    seed: 13,
-    signal: stop.signal,
-    pollMs: 200,
-    // Asked of the database: the API may be down when a labeler wonders whether to go on.
-    isDone: async () => ['completed', 'failed', 'cancelled'].includes(await stack.experimentStatus(experimentId)),
-    onEvent: (e) => events.push(e),
-  });
+  const labeling = stack.label(experimentId, { labelers: LABELERS, seed: 13, signal: stop.signal, onEvent: (e) => events.push(e) });
   const restarts: string[] = [];
   const restartApi = async (signal: NodeJS.Signals, when: string) => {
     const t = Date.now();

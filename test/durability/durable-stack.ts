@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiClient } from '../../apps/cli/api-client';
 import type { ExperimentRow } from '../../apps/cli/api-types';
+import { type LabelerEvent, type SimulatedLabelersResult, runSimulatedLabelers } from '../../apps/cli/simulated-labelers';
 import { createDb, type Db } from '../../lib/db';
 import { findFreePort, startTemporalDevServer, type TemporalDevServer } from '../../lib/services';
 import type { ExperimentTuning } from '../../workflows/experiment-contract';
@@ -257,6 +258,24 @@ export class DurableStack {
     const r = await this.api().post<{ experiment: ExperimentRow }>('/api/v1/experiments', { spec: specYaml, start: true });
     this.say(`launched experiment ${r.experiment.id}`);
     return r.experiment.id;
+  }
+
+  /**
+   * Simulated labelers (10% noise) on `experimentId` through the stack's API until the experiment has finished —
+   * asked of the database, since the API may be down when a labeler wonders whether to go on — or `signal` aborts.
+   */
+  label(experimentId: string, opts: { labelers: number; seed: number; signal: AbortSignal; onEvent?: (e: LabelerEvent) => void }): Promise<SimulatedLabelersResult> {
+    return runSimulatedLabelers({
+      api: this.api(),
+      experimentId,
+      labelers: opts.labelers,
+      noise: 0.1,
+      seed: opts.seed,
+      signal: opts.signal,
+      pollMs: 200,
+      isDone: async () => FINISHED.has(await this.experimentStatus(experimentId)),
+      ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
+    });
   }
 
   /** The experiment's row (database view). */

@@ -11,7 +11,6 @@
  * again and its ranking signals reach the workflow after the restarts.
  */
 import { Client, Connection } from '@temporalio/client';
-import { runSimulatedLabelers } from '../../apps/cli/simulated-labelers';
 import { experimentWorkflowId } from '../../workflows/experiment-contract';
 import type { ExperimentDetail } from '../../apps/cli/api-types';
 import { DurableStack, FAST_TUNING } from './durable-stack';
@@ -74,16 +73,7 @@ it('completes an experiment across two Temporal restarts; the worker and the API
     // ---------------------------------------------------------------- outage 1: during labeling
     const round1 = await stack.waitFor('round 1 to open for labeling', () => stack.db.round.findFirst({ where: { experimentId, index: 1, status: 'open' } }).then((r) => r ?? undefined), 120_000);
     await restartTemporal(DOWN_MS.labeling, async () => {
-      labeling = runSimulatedLabelers({
-        api: stack.api(),
-        experimentId,
-        labelers: 3,
-        noise: 0.1,
-        seed: 12,
-        signal: stop.signal,
-        pollMs: 200,
-        isDone: async () => ['completed', 'failed', 'cancelled'].includes(await stack.experimentStatus(experimentId)),
-      });
+      labeling = stack.label(experimentId, { labelers: 3, seed: 12, signal: stop.signal });
       // The API stores every ranking while Temporal is down; its signals are lost.
       await stack.waitFor('every task of round 1 to be ranked while Temporal is down', () => stack.db.round.findUniqueOrThrow({ where: { id: round1.id } }).then((r) => (r.tasksCompleted === r.tasksTotal ? true : undefined)), 60_000);
     });

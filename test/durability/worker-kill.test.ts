@@ -7,7 +7,7 @@
  * The experiment must complete with PPO resumed from its last checkpoint — visible as a `training.resumed` audit
  * event and a `ppo/resumed_at_iteration` metric row at an iteration > 0 — and nothing recorded twice.
  */
-import { runSimulatedLabelers, type LabelerEvent } from '../../apps/cli/simulated-labelers';
+import type { LabelerEvent } from '../../apps/cli/simulated-labelers';
 import { DurableStack, FAST_TUNING } from './durable-stack';
 import { checkExperimentIntegrity } from './experiment-integrity';
 
@@ -59,17 +59,7 @@ it('completes an experiment whose worker is killed with SIGKILL during PPO, resu
   const experimentId = await stack.launch(SPEC);
   const stop = new AbortController();
   const events: LabelerEvent[] = [];
-  const labeling = runSimulatedLabelers({
-    api: stack.api(),
-    experimentId,
-    labelers: 2,
-    noise: 0.1,
-    seed: 11,
-    signal: stop.signal,
-    pollMs: 200,
-    isDone: async () => ['completed', 'failed', 'cancelled'].includes(await stack.experimentStatus(experimentId)),
-    onEvent: (e) => events.push(e),
-  });
+  const labeling = stack.label(experimentId, { labelers: 2, seed: 11, signal: stop.signal, onEvent: (e) => events.push(e) });
   try {
     // The first checkpoint of the PPO step, while that step is still running (its policy not yet written).
     const checkpoint = await stack.waitFor('the first PPO checkpoint', () => stack.db.artifact.findFirst({ where: { experimentId, kind: 'ppo_checkpoint' } }).then((a) => a ?? undefined), 240_000);
