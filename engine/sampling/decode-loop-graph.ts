@@ -105,10 +105,11 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   const topK = options.mode === 'sorted' ? g.input(loopNames.topK, [1], 'int64') : undefined;
   const topP = options.mode === 'sorted' ? g.input(loopNames.topP, [], 'float64') : undefined;
   const alive0 = g.cast(g.greater(budget, g.const(0, [], 'int64')), f);
+  const i64 = (v: number): Tensor => g.const(v, [], 'int64');
+  const stepIdx = g.op('Range', [i64(0), steps, i64(1)], [{ shape: ['steps'], dtype: 'int64', hint: 'step_idx' }])[0];
   // go_on[t] = 1 − stop_table[t]; budget_left[i, row] = 1 when step i + 1 is within the row's budget
   const goOn = g.sub(g.const(1), stopTable);
-  const stepNo = g.op('Range', [g.const(1, [], 'int64'), g.add(steps, g.const(1, [], 'int64')), g.const(1, [], 'int64')], [{ shape: ['steps'], dtype: 'int64', hint: 'step_no' }])[0];
-  const budgetLeft = g.cast(g.less(g.reshape(stepNo, ['steps', 1]), g.reshape(budget, [1, B])), f);
+  const budgetLeft = g.cast(g.less(g.reshape(g.add(stepIdx, i64(1)), ['steps', 1]), g.reshape(budget, [1, B])), f);
   // index/update templates for the cache writes, built once per run: [batch, H, 1, hd] and [batch, 1, 1, 1] zeros
   const capEnd = g.op('Slice', [g.shapeOf(bias0), g.ints([3]), g.ints([4])], [{ shape: [1], dtype: 'int64', hint: 'cap' }])[0];
   const emptyShape = g.op('Concat', [g.shapeOf(pos0), g.ints([H, 0, hd])], [{ shape: [4], dtype: 'int64', hint: 'empty_shape' }], { axis: attr.int(0) })[0];
@@ -120,8 +121,6 @@ export function buildDecodeLoopGraph(cfg: ModelConfig, options: DecodeLoopOption
   // per-run tables the body looks up by step (one Gather per step instead of a loop-carried position, an Add, a Min
   // and a Gather; a [1, batch] uniform row without a Reshape): position embeddings [steps, batch, D] of positions
   // min(position_ids + i, context − 1), and the uniforms as [steps, 1, batch]
-  const i64 = (v: number): Tensor => g.const(v, [], 'int64');
-  const stepIdx = g.op('Range', [i64(0), steps, i64(1)], [{ shape: ['steps'], dtype: 'int64', hint: 'step_idx' }])[0];
   const posTable = g.min(g.add(g.reshape(stepIdx, ['steps', 1]), g.reshape(pos0, [1, B])), i64(context - 1));
   const wpeRun = g.gather(param(paramNames.wpe(), [context, D]), posTable);
   const uniformRows = uniforms ? g.reshape(uniforms, ['steps', 1, B]) : undefined;
