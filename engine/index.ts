@@ -15,6 +15,9 @@
  * const ev = await evaluatePolicy({ policy: ppo.policy, reference: sft.bundle, rewardModel: rm.model, prompts: heldout, judge }, { seed: 9 });
  * ```
  *
+ * A further round samples from `ppo.policy`, adds its rankings to the old ones, refits the RM from `sft.bundle` on
+ * all of them and continues PPO from `ppo.policy` (the reference stays `sft.bundle`); eval:engine runs two rounds.
+ *
  * See engine/README.md for the API reference, the math and the measured figures.
  */
 import type { ModelBundle } from './models/bundle';

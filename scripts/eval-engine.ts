@@ -1,15 +1,19 @@
 /**
  * `npm run eval:engine`: the built-in task end to end on the engine — SFT → K completions per training prompt →
- * simulated rankings at 10% label noise → reward model → PPO → evaluation against the SFT policy on held-out
- * prompts (unseen topic × constraint pairs) by the held-out judge (the noiseless oracle). Prints one JSON line.
+ * simulated rankings at 10% label noise → reward model → PPO, then `--rounds` − 1 more rounds of (K completions of
+ * the current policy → rankings → RM refitted on every ranking so far → more PPO) → evaluation against the SFT
+ * policy on held-out prompts (unseen topic × constraint pairs) by the held-out judge (the noiseless oracle). Prints
+ * one JSON line.
  *
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--vocab N] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
+ *     [--rounds 2] [--ppo-iterations-next 20] [--rm-epochs-next 1]
  *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--honour-share 0.27] [--verbose 1] [--dump DIR]
  *
  * `--dump DIR` also writes the SFT, reward and PPO models (safetensors), the rankings, the RM metrics and every
  * evaluation example (JSON) there;
  * `--from DIR` reuses them instead of training (for tuning PPO; `--refit-rm 1` refits the RM on the same rankings).
+ * The dumped RM and rankings are round 1's; the PPO model is the final one.
  *
  * `--eval-split train` evaluates on training-distribution prompts instead: hyper-parameters are tuned with it,
  * so that the held-out prompts are only ever used for the reported figures.
@@ -130,35 +134,73 @@ async function main(): Promise<void> {
     return;
   }
 
-  const ppo = await runPpo(
-    { policy: reference, reference, rewardModel: rm.model, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text), ...(arg('ptx-coef', 0) > 0 ? { pretrainTexts: task.pretrainTexts } : {}) },
-    {
-      seed,
-      iterations: arg('ppo-iterations', 40),
-      promptsPerIteration: arg('prompts-per-iteration', 64),
-      minibatch: arg('minibatch', 16),
-      epochs: arg('ppo-epochs', 4),
-      lr: arg('ppo-lr', 1e-4),
-      valueLr: arg('value-lr', 1e-4),
-      klTarget: arg('kl-target', 6),
-      initKlCoef: arg('init-kl', 0.1),
-      klHorizon: arg('kl-horizon', 2000),
-      ptxCoef: arg('ptx-coef', 0),
-      maxNewTokens,
-      onProgress: ({ metrics: m }) =>
-        log(`ppo ${m.iteration} reward ${m.meanReward.toFixed(3)} kl ${m.klPerSequence.toFixed(2)} β ${m.klCoef.toFixed(3)} clip ${m.clipFraction.toFixed(3)} ent ${m.entropy.toFixed(2)} vloss ${m.valueLoss.toFixed(3)} len ${m.responseLength.toFixed(1)} s ${m.sampleSeconds.toFixed(2)}/${m.scoreSeconds.toFixed(2)}/${m.updateSeconds.toFixed(2)}`),
-    },
-  );
-  phase('ppo_s');
+  // Rounds of the RLHF loop (DESIGN.md): round 1 is PPO against the RM fitted on the SFT policy's samples; each
+  // later round ranks K completions of the current policy for every training prompt, refits the RM from the SFT
+  // trunk on every ranking so far (as the platform's workflow does), and continues PPO from the current policy.
+  // On-policy comparisons show the RM the completions PPO actually produces, where the round-1 RM had only seen
+  // SFT's (measured in engine/README.md, "Rounds").
+  const rounds = arg('rounds', 2);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${rounds}`);
+  const allRankings = [...rankings];
+  const rmByRound: RewardModelMetrics[] = [rm.metrics];
+  let rewardModel = rm.model;
+  let policy = reference;
+  let ppo: Awaited<ReturnType<typeof runPpo>> | undefined;
+  const roundSeed = (r: number, what: string): number => (r === 1 ? seed : Rng.fromSeed(`${seed}:${what}:round${r}`).nextUint32());
+  for (let r = 1; r <= rounds; r++) {
+    if (r > 1) {
+      const fresh = (await sampleCompletions(policy, trainPrompts, { k, seed: `${seed}:rm-samples:round${r}`, maxNewTokens })).map((s) =>
+        rankingFromLabeler(s.prompt, s.texts, labeler.rank(s.prompt, s.texts, s.prompt)),
+      );
+      allRankings.push(...fresh);
+      phase(`sample_label_r${r}_s`);
+      const refit = await fitRewardModel(reference, allRankings, {
+        seed: roundSeed(r, 'rm'),
+        epochs: arg('rm-epochs-next', 1),
+        lr: arg('rm-lr', 1e-3),
+        normalizeScale: arg('rm-scale', 1) > 0,
+        batch: arg('rm-batch', 8),
+        oracle: oracleTotal,
+        onProgress: (p) => log(`rm round ${r} ${p.phase} ${p.step}/${p.steps} loss ${p.loss?.toFixed(4) ?? ''}`),
+        progressEvery: 50,
+      });
+      log(`rm round ${r} ${JSON.stringify(refit.metrics)}`);
+      rmByRound.push(refit.metrics);
+      rewardModel = refit.model;
+      phase(`rm_r${r}_s`);
+    }
+    ppo = await runPpo(
+      { policy, reference, rewardModel, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text), ...(arg('ptx-coef', 0) > 0 ? { pretrainTexts: task.pretrainTexts } : {}) },
+      {
+        seed: roundSeed(r, 'ppo'),
+        iterations: r === 1 ? arg('ppo-iterations', 40) : arg('ppo-iterations-next', 20),
+        promptsPerIteration: arg('prompts-per-iteration', 64),
+        minibatch: arg('minibatch', 16),
+        epochs: arg('ppo-epochs', 4),
+        lr: arg('ppo-lr', 1e-4),
+        valueLr: arg('value-lr', 1e-4),
+        klTarget: arg('kl-target', 6),
+        initKlCoef: arg('init-kl', 0.1),
+        klHorizon: arg('kl-horizon', 2000),
+        ptxCoef: arg('ptx-coef', 0),
+        maxNewTokens,
+        onProgress: ({ metrics: m }) =>
+          log(`ppo round ${r} ${m.iteration} reward ${m.meanReward.toFixed(3)} kl ${m.klPerSequence.toFixed(2)} β ${m.klCoef.toFixed(3)} clip ${m.clipFraction.toFixed(3)} ent ${m.entropy.toFixed(2)} vloss ${m.valueLoss.toFixed(3)} len ${m.responseLength.toFixed(1)} s ${m.sampleSeconds.toFixed(2)}/${m.scoreSeconds.toFixed(2)}/${m.updateSeconds.toFixed(2)}`),
+      },
+    );
+    policy = ppo.policy;
+    phase(r === 1 ? 'ppo_s' : `ppo_r${r}_s`);
+  }
+  if (!ppo) throw new Error('eval-engine: no PPO round ran');
 
   const split = argStr('eval-split', 'heldout');
   if (split !== 'heldout' && split !== 'train') throw new Error(`--eval-split must be heldout or train, got ${split}`);
   const evalPrompts = split === 'heldout' ? task.heldoutPrompts.map((p) => p.text) : task.samplePrompts(288, Rng.fromSeed(`${seed}:eval-train`), 'train').map((p) => p.text);
   const ev = await evaluatePolicy(
     {
-      policy: ppo.policy,
+      policy,
       reference,
-      rewardModel: rm.model,
+      rewardModel,
       prompts: evalPrompts,
       judge: (p, a, b) => task.judge.compare(p, a, b),
       honoured: (p, c) => task.oracle.score(p, c).honoured,
@@ -167,7 +209,7 @@ async function main(): Promise<void> {
   );
   phase('eval_s');
   if (dump) {
-    writeFileSync(join(dump, 'ppo.safetensors'), serializeModel(ppo.policy));
+    writeFileSync(join(dump, 'ppo.safetensors'), serializeModel(policy));
     writeFileSync(join(dump, 'eval-examples.json'), JSON.stringify(ev.examples));
   }
   const last = ppo.history[ppo.history.length - 1];
@@ -183,6 +225,10 @@ async function main(): Promise<void> {
     rm_heldout_acc_vs_oracle: round(rm.metrics.heldoutAccuracyVsOracle ?? NaN),
     rm_label_ceiling: round(rm.metrics.heldoutLabelCeiling ?? NaN),
     rm_heldout_pairs: rm.metrics.heldoutPairs,
+    // every round's RM: round 1's held-out rankings are of SFT samples (the figure above); later rounds' mix in
+    // the PPO policy's samples, which differ less from one another
+    rm_rounds: rmByRound.map((m) => ({ heldout_acc: round(m.heldoutAccuracy), vs_oracle: round(m.heldoutAccuracyVsOracle ?? NaN), heldout_pairs: m.heldoutPairs, train_pairs: m.pairsUsed })),
+    rounds,
     rm_train_pairs: rm.metrics.pairsUsed,
     eval_split: split,
     eval_prompts: ev.prompts,
