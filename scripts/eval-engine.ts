@@ -142,6 +142,7 @@ async function main(): Promise<void> {
   const rounds = arg('rounds', 2);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${rounds}`);
   const allRankings = [...rankings];
+  const referenceSamples = rankings.flatMap((r) => r.completions.map((completion) => ({ prompt: r.prompt, completion })));
   const rmByRound: RewardModelMetrics[] = [rm.metrics];
   let rewardModel = rm.model;
   let policy = reference;
@@ -156,6 +157,8 @@ async function main(): Promise<void> {
       phase(`sample_label_r${r}_s`);
       const refit = await fitRewardModel(reference, allRankings, {
         seed: roundSeed(r, 'rm'),
+        // rewards stay normalised to the reference (SFT) policy's samples, not the mix of every round's
+        referenceSamples,
         epochs: arg('rm-epochs-next', 1),
         lr: arg('rm-lr', 1e-3),
         normalizeScale: arg('rm-scale', 1) > 0,
