@@ -1,6 +1,6 @@
 import { createBuiltinTask } from '../engine';
 import { parseSpec } from '../lib/spec';
-import { promptsOf, toRankedCompletions } from './engine-adapter';
+import { promptsOf, referenceSamplesOf, toRankedCompletions } from './engine-adapter';
 
 const task = createBuiltinTask({ demonstrations: 50, pretrainTexts: 10 });
 
@@ -24,5 +24,21 @@ describe('engine adapter mappings', () => {
       ],
     };
     expect(toRankedCompletions([r as never])).toEqual([{ prompt: 'Write about cats.', completions: ['A', 'B', 'C', 'D'], ranking: [[0], [1, 2], [3]] }]);
+  });
+
+  it('normalises the reward model on the first round’s completions only (the reference policy’s samples)', () => {
+    const ranking = (roundIndex: number, texts: string[]) => ({
+      roundIndex,
+      prompt: { id: `p${roundIndex}`, key: 'k', text: `Write about round ${roundIndex}.` },
+      completions: texts.map((text, rank) => ({ sampleId: text, text, rank, tokenCount: 1 })),
+    });
+    const rankings = [ranking(1, ['ppo a', 'ppo b']), ranking(0, ['sft a', 'sft b']), ranking(2, ['ppo c', 'ppo d']), ranking(0, ['sft c', 'sft d'])];
+    expect(referenceSamplesOf(rankings as never)).toEqual([
+      { prompt: 'Write about round 0.', completion: 'sft a' },
+      { prompt: 'Write about round 0.', completion: 'sft b' },
+      { prompt: 'Write about round 0.', completion: 'sft c' },
+      { prompt: 'Write about round 0.', completion: 'sft d' },
+    ]);
+    expect(referenceSamplesOf([])).toEqual([]);
   });
 });

@@ -65,6 +65,17 @@ export function promptsOf(task: BuiltinTask, spec: ExperimentSpec, split: 'train
   return picked;
 }
 
+/**
+ * The completions the reward model's scores are normalised on (mean 0, std 1): those of the first round's
+ * rankings, which were sampled from the prepared policy — the reference PPO's KL term is measured against. Later
+ * rounds sample the PPO policy; mixing its completions in would move the zero and the scale from round to round.
+ */
+export function referenceSamplesOf(rankings: readonly TrainingRanking[]): { prompt: string; completion: string }[] {
+  if (rankings.length === 0) return [];
+  const first = Math.min(...rankings.map((r) => r.roundIndex));
+  return rankings.filter((r) => r.roundIndex === first).flatMap((r) => r.completions.map((c) => ({ prompt: r.prompt.text, completion: c.text })));
+}
+
 /** Platform rankings (best first, ties sharing a rank) as the trainers' K-way rankings. */
 export function toRankedCompletions(rankings: readonly TrainingRanking[]): RankedCompletions[] {
   return rankings.map((r) => {
@@ -169,6 +180,7 @@ export function createEngineAdapter(opts: EngineAdapterOptions): ExperimentEngin
         batch: rm.batch,
         heldoutShare: rm.heldoutShare,
         seed: args.seed,
+        referenceSamples: referenceSamplesOf(args.rankings),
         oracle: (p, c) => task.oracle.score(p, c).total,
         sessions,
         signal: o.signal,
