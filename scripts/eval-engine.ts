@@ -106,19 +106,22 @@ async function main(): Promise<void> {
   phase('sample_label_s');
 
   const oracleTotal = (p: string, c: string): number => task.oracle.score(p, c).total;
+  const fitRm = (data: RankedCompletions[], o: { seed: number; epochs: number; tag: string; referenceSamples?: { prompt: string; completion: string }[] }) =>
+    fitRewardModel(reference, data, {
+      seed: o.seed,
+      epochs: o.epochs,
+      lr: arg('rm-lr', 1e-3),
+      normalizeScale: arg('rm-scale', 1) > 0,
+      batch: arg('rm-batch', 8),
+      oracle: oracleTotal,
+      referenceSamples: o.referenceSamples,
+      onProgress: (p) => log(`${o.tag} ${p.phase} ${p.step}/${p.steps} loss ${p.loss?.toFixed(4) ?? ''}`),
+      progressEvery: 50,
+    });
   const rmFile = from ? join(from, 'rm.safetensors') : '';
   const rm = rmFile && existsSync(rmFile) && !process.argv.includes('--refit-rm')
     ? { model: deserializeModel(readFileSync(rmFile)), metrics: JSON.parse(readFileSync(join(from, 'rm-metrics.json'), 'utf8')) as RewardModelMetrics }
-    : await fitRewardModel(reference, rankings, {
-    seed,
-    epochs: arg('rm-epochs', 2),
-    lr: arg('rm-lr', 1e-3),
-    normalizeScale: arg('rm-scale', 1) > 0,
-    batch: arg('rm-batch', 8),
-    oracle: oracleTotal,
-    onProgress: (p) => log(`rm ${p.phase} ${p.step}/${p.steps} loss ${p.loss?.toFixed(4) ?? ''}`),
-    progressEvery: 50,
-  });
+    : await fitRm(rankings, { seed, epochs: arg('rm-epochs', 2), tag: 'rm' });
   log(`rm ${JSON.stringify(rm.metrics)}`);
   phase('rm_s');
   const dump = argStr('dump', '');
@@ -155,18 +158,8 @@ async function main(): Promise<void> {
       );
       allRankings.push(...fresh);
       phase(`sample_label_r${r}_s`);
-      const refit = await fitRewardModel(reference, allRankings, {
-        seed: roundSeed(r, 'rm'),
-        // rewards stay normalised to the reference (SFT) policy's samples, not the mix of every round's
-        referenceSamples,
-        epochs: arg('rm-epochs-next', 1),
-        lr: arg('rm-lr', 1e-3),
-        normalizeScale: arg('rm-scale', 1) > 0,
-        batch: arg('rm-batch', 8),
-        oracle: oracleTotal,
-        onProgress: (p) => log(`rm round ${r} ${p.phase} ${p.step}/${p.steps} loss ${p.loss?.toFixed(4) ?? ''}`),
-        progressEvery: 50,
-      });
+      // rewards stay normalised to the reference (SFT) policy's samples, not the mix of every round's
+      const refit = await fitRm(allRankings, { seed: roundSeed(r, 'rm'), epochs: arg('rm-epochs-next', 1), tag: `rm round ${r}`, referenceSamples });
       log(`rm round ${r} ${JSON.stringify(refit.metrics)}`);
       rmByRound.push(refit.metrics);
       rewardModel = refit.model;
