@@ -7,7 +7,7 @@
  *
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--vocab N] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
- *     [--rounds 2] [--ppo-iterations-next 20] [--rm-epochs-next 1]
+ *     [--rounds 2] [--ppo-iterations-next 20] [--rm-epochs-next 1] [--rm-warm-start 0]
  *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--honour-share 0.27] [--verbose 1] [--dump DIR]
  *
  * `--dump DIR` also writes the SFT, reward and PPO models (safetensors), the rankings, the RM metrics and every
@@ -32,7 +32,7 @@ import {
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { type RankedCompletions, type RewardModelMetrics, deserializeModel, serializeModel } from '../engine';
+import { type ModelBundle, type RankedCompletions, type RewardModelMetrics, deserializeModel, serializeModel } from '../engine';
 import { TASK_VOCAB_SIZE } from '../engine/task';
 import { Rng } from '../engine/util/rng';
 
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   phase('sample_label_s');
 
   const oracleTotal = (p: string, c: string): number => task.oracle.score(p, c).total;
-  const fitRm = (data: RankedCompletions[], o: { seed: number; epochs: number; tag: string; referenceSamples?: { prompt: string; completion: string }[] }) =>
+  const fitRm = (data: RankedCompletions[], o: { seed: number; epochs: number; tag: string; referenceSamples?: { prompt: string; completion: string }[]; initFrom?: ModelBundle }) =>
     fitRewardModel(reference, data, {
       seed: o.seed,
       epochs: o.epochs,
@@ -115,6 +115,7 @@ async function main(): Promise<void> {
       batch: arg('rm-batch', 8),
       oracle: oracleTotal,
       referenceSamples: o.referenceSamples,
+      initFrom: o.initFrom,
       onProgress: (p) => log(`${o.tag} ${p.phase} ${p.step}/${p.steps} loss ${p.loss?.toFixed(4) ?? ''}`),
       progressEvery: 50,
     });
@@ -159,7 +160,9 @@ async function main(): Promise<void> {
       allRankings.push(...fresh);
       phase(`sample_label_r${r}_s`);
       // rewards stay normalised to the reference (SFT) policy's samples, not the mix of every round's
-      const refit = await fitRm(allRankings, { seed: roundSeed(r, 'rm'), epochs: arg('rm-epochs-next', 1), tag: `rm round ${r}`, referenceSamples });
+      // --rm-warm-start 1: continue from the previous round's RM, with its seed (the same held-out prompts)
+      const warm = arg('rm-warm-start', 0) > 0;
+      const refit = await fitRm(allRankings, { seed: warm ? seed : roundSeed(r, 'rm'), epochs: arg('rm-epochs-next', 1), tag: `rm round ${r}`, referenceSamples, initFrom: warm ? rewardModel : undefined });
       log(`rm round ${r} ${JSON.stringify(refit.metrics)}`);
       rmByRound.push(refit.metrics);
       rewardModel = refit.model;

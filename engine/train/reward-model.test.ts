@@ -45,6 +45,22 @@ describe('fitRewardModel', () => {
     await expect(fitRewardModel(world.policy, rankings.slice(0, 60), { ...opts, lr: 2e-3, resumeFrom: saved })).rejects.toThrow('option lr');
   });
 
+  it('continues from a given reward model (initFrom) instead of the policy with a fresh head', async () => {
+    const data = rankings.slice(0, 60);
+    const first = await fitRewardModel(world.policy, data, { steps: 12, lr: 1e-3, batch: 4, seed: 4 });
+    // a negligible lr (each update ~1e-12) leaves the starting weights in place: the trunk must be the first RM's,
+    // which moved away from the policy's
+    const next = await fitRewardModel(world.policy, data, { steps: 2, lr: 1e-12, batch: 4, seed: 4, initFrom: first.model });
+    const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+    const trunk = Object.keys(first.model.weights).filter((n) => !n.startsWith('reward_head.'));
+    expect(trunk.length).toBeGreaterThan(5);
+    expect(Math.max(...trunk.map((n) => maxDiff(first.model.weights[n], world.policy.weights[n])))).toBeGreaterThan(1e-4);
+    expect(Math.max(...trunk.map((n) => maxDiff(next.model.weights[n], first.model.weights[n])))).toBeLessThan(1e-9);
+    // same scores up to the (already done) normalisation, so the same held-out accuracy
+    expect(next.metrics.heldoutAccuracy).toBeCloseTo(first.metrics.heldoutAccuracy, 6);
+    await expect(fitRewardModel(world.policy, data, { initFrom: world.policy })).rejects.toThrow('initFrom is not a reward model');
+  });
+
   it('rejects malformed rankings, naming them', async () => {
     const bad = [...rankings.slice(0, 3), { prompt: 'x', completions: ['a', 'b'], ranking: [[0], [0]] }];
     await expect(fitRewardModel(world.policy, bad)).rejects.toThrow('rankings[3] ("x"): completion 0 is ranked twice');

@@ -41,6 +41,14 @@ export interface TrainerProgress {
   lr?: number;
 }
 
+/** A copy of `rm`'s weights to train on, after checking it is a reward model of the policy's architecture. */
+function rewardWeightsToContinue(rm: ModelBundle, cfg: ModelConfig): Weights {
+  if (JSON.stringify(rm.config) !== JSON.stringify(cfg)) throw new Error(`fitRewardModel: initFrom's config ${JSON.stringify(rm.config)} differs from the policy's ${JSON.stringify(cfg)}`);
+  const [w, b] = paramNames.rewardHead();
+  if (!rm.weights[w] || !rm.weights[b]) throw new Error(`fitRewardModel: initFrom is not a reward model (it has no ${w} / ${b})`);
+  return cloneWeights(rm.weights);
+}
+
 /** Options of {@link fitRewardModel}; every one has a default (epochs 2, lr 1e-3, weight decay 0.01, clip 1). */
 export interface FitRewardModelOptions extends RankingTrainerOptions {
   /** The noiseless preference (e.g. the task oracle's total): adds accuracy vs the oracle on held-out rankings. */
@@ -52,6 +60,12 @@ export interface FitRewardModelOptions extends RankingTrainerOptions {
   normalizeScale?: boolean;
   /** Samples of the reference policy whose mean score becomes 0 (default: every completion in `rankings`). */
   referenceSamples?: readonly { prompt: string; completion: string }[];
+  /**
+   * Continue from this reward model (its trunk and head) instead of the policy's trunk with a fresh head, e.g. a
+   * later round's refit on more rankings. Give it the `seed` (and `heldoutShare`) it was fitted with: the held-out
+   * prompts then stay the ones it never trained on.
+   */
+  initFrom?: ModelBundle;
   onProgress?: (p: TrainerProgress) => void | Promise<void>;
 }
 
@@ -137,7 +151,7 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
     start = st.step;
     losses = [...(st.data.losses as number[])];
   } else {
-    weights = rewardModelFromPolicy(cfg, policy.weights, Rng.fromSeed(o.seed).fork('reward-head').nextUint32());
+    weights = o.initFrom ? rewardWeightsToContinue(o.initFrom, cfg) : rewardModelFromPolicy(cfg, policy.weights, Rng.fromSeed(o.seed).fork('reward-head').nextUint32());
     opt = new AdamW(params, { lr: o.lr, weightDecay: o.weightDecay });
   }
   const feeds = paramFeeds(params, weights);
