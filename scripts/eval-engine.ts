@@ -7,7 +7,7 @@
  *
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--vocab N] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
- *     [--rounds 2] [--ppo-iterations-next 20] [--rm-epochs-next 1] [--rm-warm-start 0]
+ *     [--rounds 2] [--ppo-iterations-next 20] [--rm-epochs-next 1] [--rm-warm-start 0] [--next-reference-share 0]
  *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--honour-share 0.27] [--verbose 1] [--dump DIR]
  *
  * `--dump DIR` also writes the SFT, reward and PPO models (safetensors), the rankings, the RM metrics and every
@@ -154,9 +154,14 @@ async function main(): Promise<void> {
   const roundSeed = (r: number, what: string): number => (r === 1 ? seed : Rng.fromSeed(`${seed}:${what}:round${r}`).nextUint32());
   for (let r = 1; r <= rounds; r++) {
     if (r > 1) {
-      const fresh = (await sampleCompletions(policy, trainPrompts, { k, seed: `${seed}:rm-samples:round${r}`, maxNewTokens })).map((s) =>
-        rankingFromLabeler(s.prompt, s.texts, labeler.rank(s.prompt, s.texts, s.prompt)),
-      );
+      // --next-reference-share X: that share of each later ranking's K completions are round 1's SFT samples of the
+      // prompt, so the labeler compares the current policy's completions with the reference's directly
+      const kRef = Math.round(k * arg('next-reference-share', 0));
+      const sftTexts = new Map(rankings.map((x) => [x.prompt, x.completions]));
+      const fresh = (await sampleCompletions(policy, trainPrompts, { k: k - kRef, seed: `${seed}:rm-samples:round${r}`, maxNewTokens })).map((s) => {
+        const texts = [...s.texts, ...(sftTexts.get(s.prompt) ?? []).slice(0, kRef)];
+        return rankingFromLabeler(s.prompt, texts, labeler.rank(s.prompt, texts, s.prompt));
+      });
       allRankings.push(...fresh);
       phase(`sample_label_r${r}_s`);
       // rewards stay normalised to the reference (SFT) policy's samples, not the mix of every round's
