@@ -142,7 +142,7 @@ async function main(): Promise<void> {
   // later round ranks K completions of the current policy for every training prompt, refits the RM from the SFT
   // trunk on every ranking so far (as the platform's workflow does), and continues PPO from the current policy.
   // On-policy comparisons show the RM the completions PPO actually produces, where the round-1 RM had only seen
-  // SFT's (measured in engine/README.md, "Rounds").
+  // SFT's (measured in engine/README.md, "current defaults: two rounds").
   const rounds = arg('rounds', 2);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${rounds}`);
   const allRankings = [...rankings];
