@@ -11,6 +11,7 @@ import {
   evaluatePolicy,
   fitRewardModel,
   importHfFolder,
+  rankedSamples,
   runDpo,
   runPpo,
   sampleCompletions,
@@ -73,7 +74,7 @@ export function promptsOf(task: BuiltinTask, spec: ExperimentSpec, split: 'train
 export function referenceSamplesOf(rankings: readonly TrainingRanking[]): { prompt: string; completion: string }[] {
   if (rankings.length === 0) return [];
   const first = Math.min(...rankings.map((r) => r.roundIndex));
-  return rankings.filter((r) => r.roundIndex === first).flatMap((r) => r.completions.map((c) => ({ prompt: r.prompt.text, completion: c.text })));
+  return rankedSamples(toRankedCompletions(rankings.filter((r) => r.roundIndex === first)));
 }
 
 /** Platform rankings (best first, ties sharing a rank) as the trainers' K-way rankings. */

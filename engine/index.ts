@@ -59,7 +59,7 @@ export { DPO_TRAINER, runDpo } from './train/dpo';
 export type { DpoMetrics, DpoOptions, DpoResult } from './train/dpo';
 export { evaluatePolicy } from './train/evaluate';
 export type { EvaluatePolicyInput, EvaluatePolicyOptions, PolicyEvaluation } from './train/evaluate';
-export { pairsFromRanking, validateRanking } from './train/ranking-pairs';
+export { pairsFromRanking, rankedSamples, validateRanking } from './train/ranking-pairs';
 export type { ComparisonPair, RankedCompletions } from './train/ranking-pairs';
 export { KlController } from './train/kl-controller';
 export type { KlControllerOptions, KlControllerState } from './train/kl-controller';

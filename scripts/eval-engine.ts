@@ -23,6 +23,7 @@ import {
   createBuiltinTask,
   evaluatePolicy,
   fitRewardModel,
+  rankedSamples,
   rankingFromLabeler,
   runPpo,
   sampleCompletions,
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
   const rounds = arg('rounds', 2);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${rounds}`);
   const allRankings = [...rankings];
-  const referenceSamples = rankings.flatMap((r) => r.completions.map((completion) => ({ prompt: r.prompt, completion })));
+  const referenceSamples = rankedSamples(rankings);
   const rmByRound: RewardModelMetrics[] = [rm.metrics];
   let rewardModel = rm.model;
   let policy = reference;

@@ -17,6 +17,11 @@ export interface RankedCompletions {
   ranking: number[][];
 }
 
+/** Every completion of `rankings` with its prompt, in order (e.g. the samples a reward model is normalised on). */
+export function rankedSamples(rankings: readonly RankedCompletions[]): { prompt: string; completion: string }[] {
+  return rankings.flatMap((r) => r.completions.map((completion) => ({ prompt: r.prompt, completion })));
+}
+
 /** A comparison: completion `winner` is preferred over completion `loser` (indices into the completions). */
 export interface ComparisonPair {
   winner: number;

@@ -24,7 +24,7 @@ import { Rng } from '../util/rng';
 import { EpochBatches } from './epoch-batches';
 import { rankingLoss } from './losses';
 import { type TokenizedRanking, packRankingBatch, rankingBatchSizes } from './ranking-batch';
-import { type RankedCompletions, pairsFromRanking } from './ranking-pairs';
+import { type RankedCompletions, pairsFromRanking, rankedSamples } from './ranking-pairs';
 import type { RankingTrainerOptions } from './ranking-trainer-options';
 import { scoreRewards } from './scoring';
 import { bucketLength, sequenceLength, tokenizeExample } from './sequences';
@@ -201,7 +201,7 @@ export async function fitRewardModel(policy: ModelBundle, rankings: readonly Ran
   if (o.onProgress) await o.onProgress({ phase: 'evaluate', step: steps, steps });
   const scoreShape = { rows: Math.max(rows, 16), seq: shape.seq };
   // normalise: reference samples average 0
-  const refs = (o.referenceSamples ?? rankings.flatMap((r) => r.completions.map((completion) => ({ prompt: r.prompt, completion })))).map((s) =>
+  const refs = (o.referenceSamples ?? rankedSamples(rankings)).map((s) =>
     fitContext(tokenizeExample(tokenizer, format, s.prompt, s.completion), cfg.context),
   );
   const refShape = { rows: scoreShape.rows, seq: bucketLength(Math.max(...refs.map(sequenceLength)), 8, cfg.context) };
