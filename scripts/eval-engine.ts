@@ -7,7 +7,7 @@
  *
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--vocab N] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
- *     [--rounds 2] [--ppo-iterations-next 20] [--rm-epochs-next 1] [--rm-warm-start 0] [--next-reference-share 0]
+ *     [--rounds 2] [--ppo-iterations-next 40] [--ppo-epochs-next 2] [--rm-epochs-next 1] [--rm-warm-start 0] [--next-reference-share 0]
  *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--honour-share 0.27] [--verbose 1] [--dump DIR]
  *
  * `--dump DIR` also writes the SFT, reward and PPO models (safetensors), the rankings, the RM metrics and every
@@ -178,10 +178,12 @@ async function main(): Promise<void> {
       { policy, reference, rewardModel, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text), ...(arg('ptx-coef', 0) > 0 ? { pretrainTexts: task.pretrainTexts } : {}) },
       {
         seed: roundSeed(r, 'ppo'),
-        iterations: r === 1 ? arg('ppo-iterations', 40) : arg('ppo-iterations-next', 20),
+        iterations: r === 1 ? arg('ppo-iterations', 40) : arg('ppo-iterations-next', 40),
         promptsPerIteration: arg('prompts-per-iteration', 64),
         minibatch: arg('minibatch', 16),
-        epochs: arg('ppo-epochs', 4),
+        // later rounds: half the passes over each rollout and twice the rollouts, the same number of updates (more
+        // on-policy; measured in engine/README.md, "current defaults: two rounds")
+        epochs: r === 1 ? arg('ppo-epochs', 4) : arg('ppo-epochs-next', 2),
         lr: arg('ppo-lr', 1e-4),
         valueLr: arg('value-lr', 1e-4),
         klTarget: arg('kl-target', 6),
