@@ -4,8 +4,9 @@
  * - training: hone's train step (one onnxruntime run for loss + every gradient, AdamW + clipping in JS; on 2 threads
  *   with and without spinning, and on 1 thread: the fastest reported, all listed) vs the same GPT in
  *   @tensorflow/tfjs on its fastest backend here (wasm and the pure-JS cpu backend are both timed);
- * - sampling: hone's KV-cache sampler (in-process on 1 and 2 threads, the 2-worker SamplerPool, weights as inputs,
- *   and the one-run-per-token step decoder; the fastest is reported, all are listed) vs @huggingface/transformers
+ * - sampling: hone's KV-cache sampler (in-process on 1 and 2 threads, the SamplerPool with 2 workers or with 1 worker
+ *   and the calling thread, weights as inputs, and the one-run-per-token step decoder; the fastest is reported, all
+ *   are listed) vs @huggingface/transformers
  *   `model.generate` on the folder that engine/export wrote for the same weights: same batch of distinct prompts,
  *   same new-token count, temperature-1 sampling;
  * - FLOP utilisation: analytic training FLOPs per second over this machine's large-MatMul FLOP/s through
@@ -194,6 +195,7 @@ async function main(): Promise<void> {
     ['in-process, 1 thread', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch })],
     [`in-process, ${threads} threads`, await Sampler.create(bundle, { session: { threads, spinning }, batchSize: batch })],
     ['SamplerPool, 2 workers', await SamplerPool.create(bundle, { workers: 2, session: { threads: 1, spinning }, batchSize: batch })],
+    ['SamplerPool, 1 worker + calling thread', await SamplerPool.create(bundle, { workers: 1, callingThread: true, session: { threads: 1, spinning }, batchSize: batch })],
     ['in-process, 1 thread, weights as inputs', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch, weightsMode: 'inputs' })],
     // the one-run-per-token decoder the decode loop replaced: the before/after of the loop in the same run
     ['in-process, 1 thread, step decoder', await Sampler.create(bundle, { session: { threads: 1, spinning }, batchSize: batch, decode: 'step' })],
@@ -251,8 +253,8 @@ async function main(): Promise<void> {
   }
   // what a weight update costs the sampler: rebuilding both sessions, or copying the weights
   const rebuildMs: Record<string, number> = {};
-  for (const [name, i] of [['initializers', 0], ['inputs', 3]] as const) {
-    const s = samplers[i][1] as Sampler;
+  for (const [name, variant] of [['initializers', 'in-process, 1 thread'], ['inputs', 'in-process, 1 thread, weights as inputs']] as const) {
+    const s = samplers.find(([n]) => n === variant)?.[1] as Sampler;
     const runs: number[] = [];
     for (let k = 0; k < 3; k++) {
       await s.setWeights(bundle.weights);

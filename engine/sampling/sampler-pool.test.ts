@@ -9,11 +9,14 @@ const cfg: ModelConfig = { vocabSize: tokenizer.vocabSize, context: 24, width: 3
 const prompts = ['the cat', 'a dog ran in', 'the', 'the blue bird', 'a', 'sat on the'];
 
 describe('SamplerPool', () => {
-  it('gives exactly what one in-process sampler gives, split over worker threads', async () => {
+  it.each([
+    ['split over two worker threads', { workers: 2 }],
+    ['split over one worker and the calling thread', { workers: 1, callingThread: true }],
+  ])('gives exactly what one in-process sampler gives, %s', async (_name, poolOptions) => {
     const weights = initGptWeights(cfg, 1);
     for (const v of Object.values(weights)) for (let i = 0; i < v.length; i++) v[i] += 0.2 * Math.sin(i * 0.31);
     const one = await Sampler.create({ config: cfg, tokenizer, weights });
-    const pool = await SamplerPool.create({ config: cfg, tokenizer, weights }, { workers: 2 });
+    const pool = await SamplerPool.create({ config: cfg, tokenizer, weights }, poolOptions);
     try {
       const opts = { maxNewTokens: 8, seed: 5, temperature: 0.9, topP: 0.95, stopAtEos: false };
       const a = await one.generate(prompts, opts);
