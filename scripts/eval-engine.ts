@@ -8,12 +8,15 @@
  *   npx tsx scripts/eval-engine.ts [--seed 1] [--task-seed 1234] [--vocab N] [--eval-split heldout|train] [--sft-steps N]
  *     [--k 8] [--rm-epochs 2] [--rm-lr 1e-3] [--rm-batch 8] [--ppo-iterations N] [--ppo-lr X] [--ppo-epochs N]
  *     [--rounds 2] [--ppo-iterations-next 40] [--ppo-epochs-next 2] [--rm-epochs-next 1] [--rm-warm-start 0] [--next-reference-share 0]
- *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--honour-share 0.27] [--verbose 1] [--dump DIR]
+ *     [--prompts-per-iteration N] [--kl-target X] [--init-kl X] [--ptx-coef X] [--noise 0.1] [--honour-share 0.27] [--verbose 1 | --quiet 1] [--dump DIR]
  *
  * `--dump DIR` also writes the SFT, reward and PPO models (safetensors), the rankings, the RM metrics and every
  * evaluation example (JSON) there;
  * `--from DIR` reuses them instead of training (for tuning PPO; `--refit-rm 1` refits the RM on the same rankings).
  * The dumped RM and rankings are round 1's; the PPO model is the final one.
+ *
+ * Progress goes to stderr: each phase, SFT every 200 steps and PPO every 10 iterations; `--verbose 1` adds every PPO
+ * iteration, the RM's steps and its metrics in full, `--quiet 1` prints nothing but the JSON line.
  *
  * `--eval-split train` evaluates on training-distribution prompts instead: hyper-parameters are tuned with it,
  * so that the held-out prompts are only ever used for the reported figures.
@@ -54,9 +57,15 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const load0 = loadavg()[0];
   const seed = arg('seed', 1);
+  // progress goes to stderr (stdout is the one JSON line): each phase and every 10th PPO iteration by default,
+  // every PPO iteration, RM steps and the RM metrics in full with --verbose 1, nothing with --quiet 1
   const verbose = arg('verbose', 0) > 0;
+  const quiet = arg('quiet', 0) > 0;
+  const say = (msg: string): void => {
+    if (!quiet) process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+  };
   const log = (msg: string): void => {
-    if (verbose) process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+    if (verbose) say(msg);
   };
   const phases: Record<string, number> = {};
   // CPU seconds per phase too: wall times on the shared machine depend on what else runs
@@ -78,6 +87,7 @@ async function main(): Promise<void> {
   phase('task_s');
 
   const from = argStr('from', '');
+  say(from ? `loading the SFT model, rankings and RM from ${from}` : `SFT on the task's demonstrations (seed ${seed})`);
   const sft = from
     ? { bundle: deserializeModel(readFileSync(join(from, 'sft.safetensors'))), history: [] as { loss: number }[] }
     : await trainTaskSft(task, {
@@ -87,7 +97,7 @@ async function main(): Promise<void> {
     ...(process.argv.includes('--sft-steps') ? { steps: arg('sft-steps', 0) } : {}),
     ...(process.argv.includes('--sft-lr') ? { lr: arg('sft-lr', 0) } : {}),
     onProgress: (step, m) => {
-      if (step % 200 === 0) log(`sft ${step} loss ${m.loss.toFixed(3)}`);
+      if (step % 200 === 0) say(`sft step ${step} loss ${m.loss.toFixed(3)}`);
     },
   });
   const reference = sft.bundle;
@@ -98,6 +108,7 @@ async function main(): Promise<void> {
   const maxNewTokens = arg('max-new-tokens', 24);
   const trainPrompts = task.trainPrompts.map((p) => p.text);
   const labeler = task.simulatedLabeler({ noise: arg('noise', 0.1), seed: `${seed}:labeler`, markTies: true });
+  say(`${k} completions for each of ${trainPrompts.length} training prompts, ranked by the simulated labeler`);
   const rankingsFile = from ? join(from, 'rankings.json') : '';
   const rankings = rankingsFile && existsSync(rankingsFile)
     ? (JSON.parse(readFileSync(rankingsFile, 'utf8')) as RankedCompletions[])
@@ -121,9 +132,11 @@ async function main(): Promise<void> {
       progressEvery: 50,
     });
   const rmFile = from ? join(from, 'rm.safetensors') : '';
+  if (!(rmFile && existsSync(rmFile)) || process.argv.includes('--refit-rm')) say(`reward model on ${rankings.length} rankings`);
   const rm = rmFile && existsSync(rmFile) && !process.argv.includes('--refit-rm')
     ? { model: deserializeModel(readFileSync(rmFile)), metrics: JSON.parse(readFileSync(join(from, 'rm-metrics.json'), 'utf8')) as RewardModelMetrics }
     : await fitRm(rankings, { seed, epochs: arg('rm-epochs', 2), tag: 'rm' });
+  say(`reward model: held-out accuracy ${rm.metrics.heldoutAccuracy.toFixed(3)} vs the labels (${rm.metrics.heldoutAccuracyVsOracle?.toFixed(3)} vs the oracle)`);
   log(`rm ${JSON.stringify(rm.metrics)}`);
   phase('rm_s');
   const dump = argStr('dump', '');
@@ -159,6 +172,7 @@ async function main(): Promise<void> {
       // prompt, so the labeler compares the current policy's completions with the reference's directly
       const kRef = Math.round(k * arg('next-reference-share', 0));
       const sftTexts = new Map(rankings.map((x) => [x.prompt, x.completions]));
+      say(`round ${r}: ${k - kRef} completions of the current policy for each training prompt, ranked by the same labeler`);
       const fresh = (await sampleCompletions(policy, trainPrompts, { k: k - kRef, seed: `${seed}:rm-samples:round${r}`, maxNewTokens })).map((s) => {
         const texts = [...s.texts, ...(sftTexts.get(s.prompt) ?? []).slice(0, kRef)];
         return rankingFromLabeler(s.prompt, texts, labeler.rank(s.prompt, texts, s.prompt));
@@ -168,12 +182,15 @@ async function main(): Promise<void> {
       // rewards stay normalised to the reference (SFT) policy's samples, not the mix of every round's
       // --rm-warm-start 1: continue from the previous round's RM, with its seed (the same held-out prompts)
       const warm = arg('rm-warm-start', 0) > 0;
+      say(`round ${r}: reward model refitted from ${warm ? "round 1's" : 'the SFT trunk'} on all ${allRankings.length} rankings`);
       const refit = await fitRm(allRankings, { seed: warm ? seed : roundSeed(r, 'rm'), epochs: arg('rm-epochs-next', 1), tag: `rm round ${r}`, referenceSamples, initFrom: warm ? rewardModel : undefined });
+      say(`round ${r} reward model: held-out accuracy ${refit.metrics.heldoutAccuracy.toFixed(3)} vs the labels`);
       log(`rm round ${r} ${JSON.stringify(refit.metrics)}`);
       rmByRound.push(refit.metrics);
       rewardModel = refit.model;
       phase(`rm_r${r}_s`);
     }
+    say(`round ${r}: PPO`);
     ppo = await runPpo(
       { policy, reference, rewardModel, prompts: (n: number, rng: Rng) => task.samplePrompts(n, rng, 'train').map((p) => p.text), ...(arg('ptx-coef', 0) > 0 ? { pretrainTexts: task.pretrainTexts } : {}) },
       {
@@ -191,8 +208,8 @@ async function main(): Promise<void> {
         klHorizon: arg('kl-horizon', 2000),
         ptxCoef: arg('ptx-coef', 0),
         maxNewTokens,
-        onProgress: ({ metrics: m }) =>
-          log(`ppo round ${r} ${m.iteration} reward ${m.meanReward.toFixed(3)} kl ${m.klPerSequence.toFixed(2)} β ${m.klCoef.toFixed(3)} clip ${m.clipFraction.toFixed(3)} ent ${m.entropy.toFixed(2)} vloss ${m.valueLoss.toFixed(3)} len ${m.responseLength.toFixed(1)} s ${m.sampleSeconds.toFixed(2)}/${m.scoreSeconds.toFixed(2)}/${m.updateSeconds.toFixed(2)}`),
+        onProgress: ({ metrics: m, iterations }) =>
+          (verbose || m.iteration % 10 === 0 ? say : log)(`ppo round ${r} ${m.iteration}/${iterations} reward ${m.meanReward.toFixed(3)} kl ${m.klPerSequence.toFixed(2)} β ${m.klCoef.toFixed(3)} clip ${m.clipFraction.toFixed(3)} ent ${m.entropy.toFixed(2)} vloss ${m.valueLoss.toFixed(3)} len ${m.responseLength.toFixed(1)} s ${m.sampleSeconds.toFixed(2)}/${m.scoreSeconds.toFixed(2)}/${m.updateSeconds.toFixed(2)}`),
       },
     );
     policy = ppo.policy;
@@ -203,6 +220,7 @@ async function main(): Promise<void> {
   const split = argStr('eval-split', 'heldout');
   if (split !== 'heldout' && split !== 'train') throw new Error(`--eval-split must be heldout or train, got ${split}`);
   const evalPrompts = split === 'heldout' ? task.heldoutPrompts.map((p) => p.text) : task.samplePrompts(288, Rng.fromSeed(`${seed}:eval-train`), 'train').map((p) => p.text);
+  say(`evaluating on ${evalPrompts.length} ${split === 'heldout' ? 'held-out' : 'training-distribution'} prompts: win rate vs the SFT policy by the held-out judge`);
   const ev = await evaluatePolicy(
     {
       policy,
