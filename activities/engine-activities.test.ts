@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CancelledFailure } from '@temporalio/activity';
-import { deserializeModel, exportHfFolder } from '../engine';
+import { deserializeModel, deserializeTrainerState, exportHfFolder } from '../engine';
+import { parseSpec } from '../lib/spec';
 import { createActivityTestBed, type ActivityTestBed } from './activity-test-support';
 import { createEngineAdapter } from './engine-adapter';
 import type { ExperimentActivities, PpoHeartbeat } from './experiment-activity-types';
@@ -109,6 +110,23 @@ describe('activities on the real engine (tiny model)', () => {
     const [a, b] = await Promise.all([straight.policyArtifactId, resumed.policyArtifactId].map((id) => bed.db.artifact.findUniqueOrThrow({ where: { id } })));
     expect(b.sha256).toBe(a.sha256); // bit-identical to never having stopped
     expect(resumed.metrics).toEqual(straight.metrics);
+  });
+
+  it('from the second round on, PPO runs with ppo.laterRounds’ iterations and epochs', async () => {
+    const bytes = async (id: string) => bed.artifacts.get((await bed.db.artifact.findUniqueOrThrow({ where: { id } })).uri);
+    const spec = parseSpec(`name: later-rounds\n${TINY}\nppo: { iterations: 4, epochs: 1, promptsPerIteration: 4, minibatch: 4, laterRounds: { iterations: 2, epochs: 3 } }`.replace(/^ppo: .*\n/m, ''));
+    const args = { policy: await bytes(prep.policyArtifactId), reference: await bytes(prep.referenceArtifactId), rewardModel: await bytes(rm.rewardModelArtifactId), seed: 4 };
+    const optionsOf = async (roundIndex: number) => {
+      const t = await engine.openPpo(spec, { ...args, roundIndex });
+      try {
+        await t.step(new AbortController().signal);
+        return deserializeTrainerState(await t.saveState()).options;
+      } finally {
+        await t.close();
+      }
+    };
+    expect(await optionsOf(0)).toMatchObject({ iterations: 4, epochs: 1 });
+    expect(await optionsOf(1)).toMatchObject({ iterations: 2, epochs: 3, promptsPerIteration: 4 });
   });
 
   it('evaluate: win rate against the SFT reference on held-out prompts', async () => {

@@ -28,7 +28,7 @@ import {
 import { SessionCache, paramShapes } from '../engine/platform';
 import { Rng } from '../engine/util/rng';
 import type { TrainingRanking } from '../lib/domain';
-import type { ExperimentSpec } from '../lib/spec';
+import { type ExperimentSpec, ppoForRound } from '../lib/spec';
 import { permanentFailure } from './activity-failure';
 import type { DpoMetrics, PpoMetrics } from './experiment-activity-types';
 import type { EngineCallOptions, ExperimentEngine, PolicyTrainer, SampledPrompt } from './experiment-engine';
@@ -193,7 +193,7 @@ export function createEngineAdapter(opts: EngineAdapterOptions): ExperimentEngin
 
     async openPpo(spec, args): Promise<PolicyTrainer<PpoMetrics>> {
       const task = taskOf(spec);
-      const p = spec.ppo;
+      const p = ppoForRound(spec, args.roundIndex);
       if (p.valueInitFrom !== 'reward-model') {
         throw permanentFailure('INVALID_ARGUMENT', `ppo.valueInitFrom '${p.valueInitFrom}' is not supported by the built-in engine, which initialises the value network from the reward model (InstructGPT §3.6)`);
       }

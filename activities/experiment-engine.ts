@@ -82,6 +82,8 @@ export interface PpoOpenArgs {
   state?: Uint8Array;
   /** Seed of a fresh trainer (a resumed one continues the RNG of its state). */
   seed: number;
+  /** The round (0-based): from the second on, `ppo.laterRounds` replaces iterations and epochs (`ppoForRound`). */
+  roundIndex: number;
 }
 
 export interface DpoOpenArgs {

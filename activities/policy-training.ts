@@ -40,7 +40,7 @@ export function runPpoEpochsActivity(t: TrainContext): ExperimentActivities['run
           loadArtifact(deps, cache, input.referenceArtifactId, ['policy']),
           loadArtifact(deps, cache, input.rewardModelArtifactId, ['reward_model']),
         ]);
-        return deps.engine.openPpo(spec, { policy: policy.body, reference: reference.body, rewardModel: rewardModel.body, state, seed: roundSeed });
+        return deps.engine.openPpo(spec, { policy: policy.body, reference: reference.body, rewardModel: rewardModel.body, state, seed: roundSeed, roundIndex: input.roundIndex });
       },
     });
     return { policyArtifactId: r.policyArtifactId, checkpointArtifactId: r.checkpointArtifactId, iterationsDone: r.done, resumedFromIteration: r.resumedFrom, metrics: r.metrics };

@@ -1,11 +1,13 @@
 /**
  * Records the histories that the replay test (workflows/experiment-workflow-replay.test.ts) replays.
  *
- *   TEMPORAL_CLI=/path/to/temporal npx tsx scripts/record-workflow-histories.ts
+ *   TEMPORAL_CLI=/path/to/temporal npx tsx scripts/record-workflow-histories.ts [--only name,name]
  *
  * Run it deliberately, when a change to experimentWorkflow is *meant* to alter its commands, and commit the new
  * fixtures together with a note on why old histories no longer replay (in-flight experiments on the old code
  * must then be drained or patched with `patched()`). Regenerating them to silence a failing replay test defeats it.
+ * `--only` records just the named scenarios and keeps every other fixture: how a compatible change adds the history
+ * of a new path while the old fixtures go on proving that runs recorded on older code still replay.
  */
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
@@ -73,6 +75,13 @@ const scenarios: Record<string, Scenario> = {
     await kit.labelRound(handle, experimentId, 0);
     return handle;
   },
+  /** Later rounds with their own PPO length (`ppo.laterRounds`): round 2 runs 2 chunks where round 1 ran 1. */
+  'later-rounds': async (kit) => {
+    const { experimentId, handle } = await kit.startExperiment('later-rounds', { spec: 'rounds: { count: 2 }\nppo: { iterations: 2, iterationsPerActivity: 2, laterRounds: { iterations: 4, epochs: 1 } }' });
+    await kit.labelRound(handle, experimentId, 0);
+    await kit.labelRound(handle, experimentId, 1);
+    return handle;
+  },
   /** The DPO trainer. */
   dpo: async (kit) => {
     const { experimentId, handle } = await kit.startExperiment('dpo', { spec: 'rounds: { count: 1 }\ntrainer: dpo\ndpo: { steps: 20 }' });
@@ -82,11 +91,16 @@ const scenarios: Record<string, Scenario> = {
 };
 
 async function main(): Promise<void> {
+  const at = process.argv.indexOf('--only');
+  const only = at >= 0 ? (process.argv[at + 1] ?? '').split(',').filter((n) => n !== '') : Object.keys(scenarios);
+  const unknown = only.filter((n) => !(n in scenarios));
+  if (unknown.length > 0 || only.length === 0) throw new Error(`--only: unknown scenario(s) ${JSON.stringify(unknown)}; known: ${Object.keys(scenarios).join(', ')}`);
   await mkdir(FIXTURES, { recursive: true });
-  for (const f of await readdir(FIXTURES)) if (f.endsWith('.json')) await rm(path.join(FIXTURES, f));
+  const recorded = (f: string) => f.endsWith('.json') && only.includes(f.slice(0, f.indexOf('.run')));
+  for (const f of await readdir(FIXTURES)) if (recorded(f)) await rm(path.join(FIXTURES, f));
   const kit = await ExperimentTestKit.start();
   try {
-    for (const [name, run] of Object.entries(scenarios)) {
+    for (const [name, run] of Object.entries(scenarios).filter(([n]) => only.includes(n))) {
       const handle = await run(kit);
       const outcome = await handle.result().then(
         (r) => r.status,

@@ -13,7 +13,7 @@ import type {
   RoundSummary,
   TrainActivityName,
 } from '../activities/experiment-activity-types';
-import type { SpecSummary } from '../lib/spec/spec-summary';
+import type { SpecSummary, TrainingSteps } from '../lib/spec/spec-summary';
 
 // ---------------------------------------------------------------------------------------------------- queues and ids
 
@@ -298,6 +298,12 @@ export function experimentActivityOptions(t: ExperimentTuning): Record<keyof Exp
 
 // ---------------------------------------------------------------------------------------------------- input checks
 
+/** How round `roundIndex` (0-based) trains: the spec's `training`, or its `laterRounds` from the second round on. */
+export function trainingStepsOf(summary: Pick<SpecSummary, 'training'>, roundIndex: number): TrainingSteps {
+  const { laterRounds, ...first } = summary.training;
+  return roundIndex > 0 && laterRounds ? laterRounds : first;
+}
+
 /**
  * Problems with a workflow input, as messages (empty = fine). The workflow refuses bad input with INVALID_ARGUMENT;
  * the API can call this first to answer 400 instead of starting a workflow that fails at once.
@@ -319,6 +325,10 @@ export function experimentInputProblems(input: ExperimentWorkflowInput): string[
     // A zero chunk size would never finish a round.
     positiveInt(spec.training?.total, 'spec.training.total');
     positiveInt(spec.training?.perActivity, 'spec.training.perActivity');
+    if (spec.training?.laterRounds !== undefined) {
+      positiveInt(spec.training.laterRounds.total, 'spec.training.laterRounds.total');
+      positiveInt(spec.training.laterRounds.perActivity, 'spec.training.laterRounds.perActivity');
+    }
     positive(spec.labeling?.deadlineMs, 'spec.labeling.deadlineMs');
     positive(spec.labeling?.resyncIntervalMs, 'spec.labeling.resyncIntervalMs');
     if (!Number.isInteger(spec.seed)) problems.push(`spec.seed must be an integer (got ${JSON.stringify(spec.seed)})`);

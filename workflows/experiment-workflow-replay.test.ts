@@ -49,9 +49,9 @@ beforeAll(async () => {
 describe('experimentWorkflow replays its recorded histories', () => {
   it('has fixtures for every representative scenario', () => {
     const scenarios = new Set(fixtures.map((f) => f.file.replace(/\.run\d+\.json$/, '')));
-    expect([...scenarios].sort()).toEqual(['cancelled', 'deadline', 'dpo', 'failed', 'long-wait', 'steered', 'two-rounds']);
+    expect([...scenarios].sort()).toEqual(['cancelled', 'deadline', 'dpo', 'failed', 'later-rounds', 'long-wait', 'steered', 'two-rounds']);
     // continue-as-new chains (between rounds and mid-labeling) are covered by their second runs
-    expect(fixtures.map((f) => f.file)).toEqual(expect.arrayContaining(['two-rounds.run2.json', 'long-wait.run2.json']));
+    expect(fixtures.map((f) => f.file)).toEqual(expect.arrayContaining(['two-rounds.run2.json', 'long-wait.run2.json', 'later-rounds.run2.json']));
   });
 
   it('replays every history without a determinism error', async () => {

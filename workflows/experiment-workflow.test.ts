@@ -106,6 +106,20 @@ describe('a full experiment', () => {
     expect(firstInput?.length ?? Infinity).toBeLessThan(4096);
   });
 
+  it('runs the later rounds’ PPO iteration count when the spec sets ppo.laterRounds', async () => {
+    const { experimentId, handle } = await kit.startExperiment('later-rounds', { spec: 'rounds: { count: 2 }\nppo: { iterations: 2, iterationsPerActivity: 2, laterRounds: { iterations: 4, epochs: 1 } }' });
+    await kit.labelRound(handle, experimentId, 0);
+    await kit.labelRound(handle, experimentId, 1);
+    const result = await handle.result();
+    expect(result.policyArtifactId).toBe(`policy:${experimentId}/r1/ppo-2-4`);
+    const ppo = kit.backend.callsOf(experimentId, 'runPpoEpochs').map((c) => [c.input.roundIndex, c.input.fromIteration, c.input.toIteration, c.input.iterationsTotal]);
+    expect(ppo).toEqual([
+      [0, 0, 2, 2],
+      [1, 0, 2, 4],
+      [1, 2, 4, 4],
+    ]);
+  });
+
   it('trains with DPO when the spec says so', async () => {
     const { experimentId, handle } = await kit.startExperiment('dpo', { spec: 'rounds: { count: 1 }\ntrainer: dpo\ndpo: { steps: 30 }' });
     await kit.labelRound(handle, experimentId, 0);
@@ -356,6 +370,14 @@ describe('failures', () => {
     expect(failure.type).toBe('INVALID_ARGUMENT');
     expect(failure.message).toContain('spec.training.perActivity must be a positive integer (got 0)');
     expect(kit.backend.callsOf('bad-input')).toEqual([]);
+
+    const later = await kit.client.workflow.start<typeof experimentWorkflow>('experimentWorkflow', {
+      taskQueue: CONTROL_TASK_QUEUE,
+      workflowId: experimentWorkflowId('bad-later-rounds'),
+      args: [{ experimentId: 'bad-later-rounds', spec: { ...spec, training: { ...spec.training, laterRounds: { ...spec.training, total: 0 } } } }],
+    });
+    expect((await failureOf(later)).message).toContain('spec.training.laterRounds.total must be a positive integer (got 0)');
+    expect(kit.backend.callsOf('bad-later-rounds')).toEqual([]);
   });
 
   it('retries a transient activity failure and carries on', async () => {

@@ -55,6 +55,7 @@ import {
   rankingSubmittedSignal,
   resumeUpdate,
   statusQuery,
+  trainingStepsOf,
   type ExperimentCarriedState,
   type ExperimentPhase,
   type ExperimentStatus,
@@ -356,7 +357,7 @@ export async function experimentWorkflow(input: ExperimentWorkflowInput): Promis
     await boundary('fitting-reward-model', 'fitRewardModel');
     const rm = await act.fitRewardModel({ experimentId, idempotencyKey: key(r, 'fit-reward-model'), roundIndex: r, initFromArtifactId: reference, seed: seed(r, 'reward-model') });
 
-    const { total, perActivity } = spec.training;
+    const { total, perActivity } = trainingStepsOf(spec, r);
     let policy = policy0;
     let checkpoint: string | undefined;
     let training: RoundSummary['training'] | undefined;

@@ -24,6 +24,16 @@ describe('specSummary', () => {
     expect(specSummary(parseSpec('name: s\nppo: { iterations: 3, iterationsPerActivity: 10 }')).training).toEqual({ unit: 'iterations', total: 3, perActivity: 3 });
   });
 
+  it('gives rounds after the first their own PPO iteration count when the spec sets ppo.laterRounds', () => {
+    const later = specSummary(parseSpec('name: s\nppo: { iterations: 20, iterationsPerActivity: 10, laterRounds: { iterations: 40, epochs: 2 } }')).training;
+    expect(later).toEqual({ unit: 'iterations', total: 20, perActivity: 10, laterRounds: { unit: 'iterations', total: 40, perActivity: 10 } });
+    // epochs alone: the same iterations in every round, no activity split changes
+    const epochsOnly = specSummary(parseSpec('name: s\nppo: { iterations: 5, iterationsPerActivity: 10, laterRounds: { epochs: 1 } }')).training;
+    expect(epochsOnly).toEqual({ unit: 'iterations', total: 5, perActivity: 5, laterRounds: { unit: 'iterations', total: 5, perActivity: 5 } });
+    // absent, the summary (and the spec's hash) are what they were before the option existed
+    expect(specSummary(parseSpec('name: s\nppo: { iterations: 20 }')).training).not.toHaveProperty('laterRounds');
+  });
+
   it('runs DPO as one activity of all its steps', () => {
     const s = specSummary(parseSpec('name: s\ntrainer: dpo\ndpo: { steps: 40 }\nmodel: { onnxFolder: /m }'));
     expect(s).toMatchObject({ trainer: 'dpo', model: 'onnx', training: { unit: 'steps', total: 40, perActivity: 40 } });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ExperimentSpec, QuorumSpec } from './experiment-spec-schema';
+import { ppoForRound } from './ppo-for-round';
 
 /**
  * What the experiment workflow needs from a spec to steer (counts, durations, which trainer) — a few hundred bytes
@@ -21,16 +22,30 @@ export interface SpecSummary {
     deadlineMs: number;
     resyncIntervalMs: number;
   };
-  /** The policy-training step of each round, split into activities of `perActivity` units for visible progress. */
-  training: { unit: 'iterations' | 'steps'; total: number; perActivity: number };
+  /**
+   * The policy-training step of each round, split into activities of `perActivity` units for visible progress;
+   * `laterRounds`, when the spec sets `ppo.laterRounds`, is the same for every round after the first.
+   */
+  training: TrainingSteps & { laterRounds?: TrainingSteps };
   evaluation: { heldoutPrompts: number; judge: 'oracle' };
+}
+
+/** How one round's policy training is cut into activities. */
+export interface TrainingSteps {
+  unit: 'iterations' | 'steps';
+  total: number;
+  perActivity: number;
 }
 
 /** Summarises a validated spec for the workflow input. Pure and deterministic. */
 export function specSummary(spec: ExperimentSpec): SpecSummary {
+  const ppoSteps = (roundIndex: number): TrainingSteps => {
+    const p = ppoForRound(spec, roundIndex);
+    return { unit: 'iterations', total: p.iterations, perActivity: Math.min(p.iterationsPerActivity, p.iterations) };
+  };
   const training: SpecSummary['training'] =
     spec.trainer === 'ppo'
-      ? { unit: 'iterations', total: spec.ppo.iterations, perActivity: Math.min(spec.ppo.iterationsPerActivity, spec.ppo.iterations) }
+      ? { ...ppoSteps(0), ...(spec.ppo.laterRounds ? { laterRounds: ppoSteps(1) } : {}) }
       : // DPO is one pass over the rankings; its steps are short enough to run as one activity.
         { unit: 'steps', total: spec.dpo.steps, perActivity: spec.dpo.steps };
   return {
