@@ -16,7 +16,8 @@ export interface SamplerPoolOptions extends SamplerOptions {
    * while the workers run (default false; the calling thread is then busy for its share's onnxruntime runs, as
    * with an in-process Sampler). Measured on the 2-core machine (task model, 48 new tokens, median of 15 interleaved
    * runs): `{ workers: 1, callingThread: true }` vs two workers 17.0 vs 20.5 ms at 16 rows, 24.3 vs 31.1 at 32,
-   * 58.6 vs 56.3 at 64; inside `npm run bench:engine` (16 rows) the two tied (40 650 vs 41 025 tok/s).
+   * 58.6 vs 56.3 at 64; inside `npm run bench:engine` (16 rows) they tied in one run (40 650 vs 41 025 tok/s) and
+   * the calling thread won in the next (40 100 vs 29 717).
    */
   callingThread?: boolean;
 }
