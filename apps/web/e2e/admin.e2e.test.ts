@@ -61,7 +61,7 @@ it('signs in with an admin token and shows the empty experiments list', async ()
   await browser.screenshot('admin-1-sign-in');
   await page.locator('input[name="token"]').fill(stack.adminToken);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Experiments' }).waitFor();
+  await page.getByRole('heading', { name: 'Experiments', exact: true }).waitFor();
   await page.getByText('No experiments yet').waitFor();
 });
 
