@@ -132,8 +132,9 @@ async function main(): Promise<void> {
       progressEvery: 50,
     });
   const rmFile = from ? join(from, 'rm.safetensors') : '';
-  if (!(rmFile && existsSync(rmFile)) || process.argv.includes('--refit-rm')) say(`reward model on ${rankings.length} rankings`);
-  const rm = rmFile && existsSync(rmFile) && !process.argv.includes('--refit-rm')
+  const reuseRm = rmFile !== '' && existsSync(rmFile) && !process.argv.includes('--refit-rm');
+  if (!reuseRm) say(`reward model on ${rankings.length} rankings`);
+  const rm = reuseRm
     ? { model: deserializeModel(readFileSync(rmFile)), metrics: JSON.parse(readFileSync(join(from, 'rm-metrics.json'), 'utf8')) as RewardModelMetrics }
     : await fitRm(rankings, { seed, epochs: arg('rm-epochs', 2), tag: 'rm' });
   say(`reward model: held-out accuracy ${rm.metrics.heldoutAccuracy.toFixed(3)} vs the labels (${rm.metrics.heldoutAccuracyVsOracle?.toFixed(3)} vs the oracle)`);
@@ -161,6 +162,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${rounds}`);
   const allRankings = [...rankings];
   const referenceSamples = rankedSamples(rankings);
+  const sftTexts = new Map(rankings.map((x) => [x.prompt, x.completions]));
   const rmByRound: RewardModelMetrics[] = [rm.metrics];
   let rewardModel = rm.model;
   let policy = reference;
@@ -171,7 +173,6 @@ async function main(): Promise<void> {
       // --next-reference-share X: that share of each later ranking's K completions are round 1's SFT samples of the
       // prompt, so the labeler compares the current policy's completions with the reference's directly
       const kRef = Math.round(k * arg('next-reference-share', 0));
-      const sftTexts = new Map(rankings.map((x) => [x.prompt, x.completions]));
       say(`round ${r}: ${k - kRef} completions of the current policy for each training prompt, ranked by the same labeler`);
       const fresh = (await sampleCompletions(policy, trainPrompts, { k: k - kRef, seed: `${seed}:rm-samples:round${r}`, maxNewTokens })).map((s) => {
         const texts = [...s.texts, ...(sftTexts.get(s.prompt) ?? []).slice(0, kRef)];
