@@ -9,7 +9,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createBuiltinTask } from '../../engine/task';
 import { FileArtifactStore } from '../../lib/artifacts';
 import { createDb, type Db } from '../../lib/db';
-import { createExperiment, createLabeler, openLabelingRound, registerArtifact, setExperimentStatus, storeSamples } from '../../lib/domain';
+import { createExperiment, createLabeler, getRankingsForTraining, openLabelingRound, registerArtifact, setExperimentStatus, storeSamples } from '../../lib/domain';
 import { sha } from '../../lib/domain/test-support';
 import { createTestDatabase, type TestDatabase } from '../../test/test-database';
 import { testEnv } from '../../test/test-env';
@@ -103,4 +103,29 @@ it('labels a round through an API restart; every accepted ranking is stored exac
   // Nobody ranked a task twice, and overlapped tasks have two different labelers.
   const perTask = await db.ranking.groupBy({ by: ['taskId'], where: { task: { round: { experimentId } } }, _count: { labelerId: true } });
   expect(perTask.filter((t) => t._count.labelerId === 2)).toHaveLength(overlapTasks);
+});
+
+it('ranks the same round the same way whichever labeler claims which task: two runs give the same training data', async () => {
+  const admin = await createLabeler(db, { name: 'sim-admin-repro', role: 'admin', actor: 'test' });
+  const server = await serve();
+  try {
+    // The same round twice (same prompts, completions and shuffle seed), labeled by pools of different sizes, so
+    // tasks go to different accounts in a different order. Noise 0.3 makes rankings drawn per labeler differ.
+    const runs = [];
+    for (const labelers of [3, 2]) {
+      const { experimentId, overlapTasks } = await openRound(12);
+      const done = async () => {
+        const r = await db.round.findFirstOrThrow({ where: { experimentId } });
+        return r.tasksCompleted === r.tasksTotal;
+      };
+      await runSimulatedLabelers({ api: new ApiClient(server.url, admin.token), experimentId, labelers, noise: 0.3, seed: 5, signal: new AbortController().signal, isDone: done, pollMs: 50 });
+      const training = await getRankingsForTraining(db, { experimentId, uptoRound: 0 });
+      expect(training).toHaveLength(12 + overlapTasks);
+      runs.push(training.map((r) => ({ prompt: r.prompt.key, overlap: r.overlap, completions: r.completions.map((c) => [c.text, c.rank]), ties: r.ties.map((g) => g.length) })));
+    }
+    expect(runs[0].some((r) => r.overlap)).toBe(true);
+    expect(runs[1]).toEqual(runs[0]);
+  } finally {
+    await server.close();
+  }
 });

@@ -58,7 +58,13 @@ async function labelerToken(api: ApiClient, name: string, experimentId: string |
 
 /**
  * Simulated labelers that use the HTTP API exactly as people do: claim the next task, rank its completions with the
- * built-in task's simulated labeler (the oracle plus calibrated noise, seeded per labeler and task), submit. Every
+ * built-in task's simulated labeler (the oracle plus calibrated noise), submit.
+ *
+ * The noise of a ranking is drawn from the seed, the round, the prompt and the slot (the first or the second label
+ * of an overlap task), not from which account claims the task or when. Which labeler gets which task depends on
+ * timing, so noise seeded per labeler made two runs of the same experiment train on different rankings; keyed this
+ * way, the same spec and seed give the same rankings, and so the same models and figures. The two labels of an
+ * overlap task still draw different noise, so agreement stays what independent labelers would show. Every
  * request is retried with back-off while the API is unreachable or answers 5xx/429, so they ride out an API restart;
  * a claim that comes back after a retry is the same held task, and a repeated submission is answered as a replay.
  */
@@ -67,6 +73,16 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
   const result: SimulatedLabelersResult = { submitted: 0, replayed: 0, skipped: 0, retries: 0 };
   const scopeTag = opts.experimentId ? opts.experimentId.slice(-8) : 'any';
   const names = Array.from({ length: opts.labelers }, (_, i) => `sim-${scopeTag}-${i + 1}`);
+  // Completions the oracle scores equal (duplicates, say) are submitted as ties, as a careful person would.
+  const sim = task.simulatedLabeler({ noise: opts.noise, seed: `${opts.seed}`, markTies: true });
+  // task id → the simulated labelers that claimed it, in claim order: a labeler's index there is its slot
+  const claimants = new Map<string, string[]>();
+  const slotOf = (taskId: string, labeler: string): number => {
+    const list = claimants.get(taskId) ?? [];
+    claimants.set(taskId, list);
+    if (!list.includes(labeler)) list.push(labeler);
+    return list.indexOf(labeler);
+  };
 
   const withRetry = async <T>(labeler: string, fn: () => Promise<T>): Promise<T | undefined> => {
     let delay = 250;
@@ -91,12 +107,10 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
     }
   };
 
-  const runOne = async (name: string, index: number) => {
+  const runOne = async (name: string) => {
     const token = await withRetry(name, () => labelerToken(opts.api, name, opts.experimentId));
     if (token === undefined) return;
     const api = opts.api.as(token);
-    // Completions the oracle scores equal (duplicates, say) are submitted as ties, as a careful person would.
-    const sim = task.simulatedLabeler({ noise: opts.noise, seed: `${opts.seed}/${index}`, markTies: true });
     opts.onEvent?.({ type: 'ready', labeler: name });
     while (!opts.signal.aborted) {
       const next = await withRetry(name, () => api.get<{ task: LabelingTask | null }>('/api/v1/labeling/next', { query: { experimentId: opts.experimentId } }));
@@ -109,7 +123,7 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
       }
       const started = Date.now();
       const texts = t.samples.map((s) => s.text);
-      const ranking = sim.rank(t.prompt.text, texts, t.taskId);
+      const ranking = sim.rank(t.prompt.text, texts, `${t.roundIndex}/${t.prompt.key}/${slotOf(t.taskId, name)}`);
       const best = task.oracle.score(t.prompt.text, texts[ranking.order[0]]);
       const body = {
         // All K tied (identical completions, say) is no ranking: the API wants two groups at least, so then the
@@ -140,6 +154,6 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
     }
   };
 
-  await Promise.all(names.map((n, i) => runOne(n, i + 1)));
+  await Promise.all(names.map((n) => runOne(n)));
   return result;
 }

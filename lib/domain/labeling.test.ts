@@ -291,4 +291,33 @@ describe('progress, agreement and training data', () => {
     expect(one.completions[0].text).toMatch(/^completion 0 of prompt/);
     expect(one.prompt.text).toMatch(/^Write a sentence/);
   });
+
+  it('orders training data by what was judged, not by ids or submission time (two runs of one experiment agree)', async () => {
+    const r = await seedLabelingRound(db, { prompts: 2, overlap: 1, seed: 4 });
+    const [a, b] = await seedLabelers(db, 2, 'order');
+    // a submits first, worst-first; b second, in the shown order with the last two samples tied.
+    const shownOrder = new Map<string, string[]>();
+    for (const l of [a, b]) {
+      for (;;) {
+        const t = await claimNextTask(db, { labelerId: l.id, experimentId: r.experimentId });
+        if (!t) break;
+        const shown = t.samples.map((s) => s.id);
+        shownOrder.set(t.taskId, shown);
+        const ordering = l === a ? [...shown].reverse() : [shown[0], shown[1], [shown[3], shown[2]]];
+        await submitRanking(db, { taskId: t.taskId, labelerId: l.id, ordering, quality: 5, flags });
+      }
+    }
+    const training = await getRankingsForTraining(db, { experimentId: r.experimentId, uptoRound: 0 });
+    expect(training).toHaveLength(4);
+    for (const [taskId, shown] of shownOrder) {
+      const [first, second] = training.filter((x) => x.taskId === taskId);
+      // positions [[0],[1],[2,3]] sort before [[3],[2],[1],[0]], whoever submitted first
+      expect(first.labelerId).toBe(b.id);
+      expect(second.labelerId).toBe(a.id);
+      // a tie group lists its samples in the shown order, not by id
+      expect(first.completions.map((c) => [c.sampleId, c.rank])).toEqual([[shown[0], 0], [shown[1], 1], [shown[2], 2], [shown[3], 2]]);
+      expect(first.ties).toEqual([[shown[2], shown[3]]]);
+      expect(second.completions.map((c) => c.sampleId)).toEqual([...shown].reverse());
+    }
+  });
 });
