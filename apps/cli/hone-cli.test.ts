@@ -1,8 +1,8 @@
 /**
  * End to end through the `hone` command, as a person uses it: `hone up` in the background (its own embedded
  * Postgres, Temporal dev server, API and worker process), then `hone demo` on a tiny two-round spec with simulated
- * labelers over HTTP, the read commands, steering, and Ctrl-C. Checks the demo's JSON line, the rows in Postgres
- * and the artifacts' lineage.
+ * labelers over HTTP, the read commands, steering, and Ctrl-C. Checks the demo's JSON line, the rows in Postgres,
+ * the artifacts' lineage, and that a second demo run reproduces the first (same metrics, same model bytes).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -167,6 +167,31 @@ describe('hone CLI end to end', () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('experiment.finalized');
     expect(text.stdout).toMatch(/report experiments\/.*report\.json/);
+  });
+
+  it('reproduces the demo: the same spec run again trains the same models and measures the same figures', async () => {
+    const again = await hone(['demo', '--spec', SPEC]);
+    if (again.code !== 0) throw new Error(`hone demo exited ${again.code}\nstderr:\n${again.stderr}`);
+    const second = (JSON.parse(again.stdout.trim()) as { experiment: string }).experiment;
+    expect(second).not.toBe(experimentId);
+    const d = db!;
+    // Every metric the workflow recorded (SFT, RM, PPO per iteration, evaluation) but the wall-clock timings
+    // (…_seconds), and every model's bytes. Simulated labelers claim tasks in a different order each run; what they
+    // rank and what training reads must not change.
+    const metrics = async (id: string) =>
+      (await d.metric.findMany({ where: { experimentId: id }, select: { round: true, name: true, step: true, value: true } }))
+        .filter((m) => !m.name.endsWith('seconds'))
+        .sort((a, b) => `${a.round}/${a.name}/${a.step}`.localeCompare(`${b.round}/${b.name}/${b.step}`));
+    const models = async (id: string) =>
+      (await d.artifact.findMany({ where: { experimentId: id, kind: { in: ['policy', 'reward_model'] } }, select: { key: true, sha256: true } }))
+        .map((a) => [a.key.replace(id, '<experiment>'), a.sha256])
+        .sort(([a], [b]) => a.localeCompare(b));
+    const first = await metrics(experimentId);
+    expect(first.some((m) => m.name === 'eval/win_rate')).toBe(true);
+    expect(await metrics(second)).toEqual(first);
+    const firstModels = await models(experimentId);
+    expect(firstModels.length).toBeGreaterThanOrEqual(7); // SFT, 2 reward models, 4 PPO chunks
+    expect(await models(second)).toEqual(firstModels);
   });
 
   it('shows status, and steers a second experiment: pause, extend, resume, cancel', async () => {
