@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDb, type Db } from '../../lib/db';
+import { experimentOutcome } from '../../test/experiment-outcome';
 import { testEnv } from '../../test/test-env';
 import type { StackState } from './stack-state';
 
@@ -174,24 +175,12 @@ describe('hone CLI end to end', () => {
     if (again.code !== 0) throw new Error(`hone demo exited ${again.code}\nstderr:\n${again.stderr}`);
     const second = (JSON.parse(again.stdout.trim()) as { experiment: string }).experiment;
     expect(second).not.toBe(experimentId);
-    const d = db!;
-    // Every metric the workflow recorded (SFT, RM, PPO per iteration, evaluation) but the wall-clock timings
-    // (…_seconds), and every model's bytes. Simulated labelers claim tasks in a different order each run; what they
-    // rank and what training reads must not change.
-    const metrics = async (id: string) =>
-      (await d.metric.findMany({ where: { experimentId: id }, select: { round: true, name: true, step: true, value: true } }))
-        .filter((m) => !m.name.endsWith('seconds'))
-        .sort((a, b) => `${a.round}/${a.name}/${a.step}`.localeCompare(`${b.round}/${b.name}/${b.step}`));
-    const models = async (id: string) =>
-      (await d.artifact.findMany({ where: { experimentId: id, kind: { in: ['policy', 'reward_model'] } }, select: { key: true, sha256: true } }))
-        .map((a) => [a.key.replace(id, '<experiment>'), a.sha256])
-        .sort(([a], [b]) => a.localeCompare(b));
-    const first = await metrics(experimentId);
-    expect(first.some((m) => m.name === 'eval/win_rate')).toBe(true);
-    expect(await metrics(second)).toEqual(first);
-    const firstModels = await models(experimentId);
-    expect(firstModels.length).toBeGreaterThanOrEqual(7); // SFT, 2 reward models, 4 PPO chunks
-    expect(await models(second)).toEqual(firstModels);
+    // Simulated labelers claim tasks in a different order each run; what they rank and what training reads must not
+    // change: the same metrics (but timings) and the same model bytes.
+    const first = await experimentOutcome(db!, experimentId);
+    expect(first.metrics.some((m) => m.name === 'eval/win_rate')).toBe(true);
+    expect(first.models.length).toBeGreaterThanOrEqual(7); // SFT, 2 reward models, 4 PPO chunks
+    expect(await experimentOutcome(db!, second)).toEqual(first);
   });
 
   it('shows status, and steers a second experiment: pause, extend, resume, cancel', async () => {

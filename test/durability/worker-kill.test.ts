@@ -5,10 +5,12 @@
  * real engine on a tiny model: the point is that PPO continues from a checkpoint the real trainer wrote, so the
  * trainer state (weights, optimizer, RNG, KL controller) must survive the round trip through the artifact store.
  * The experiment must complete with PPO resumed from its last checkpoint — visible as a `training.resumed` audit
- * event and a `ppo/resumed_at_iteration` metric row at an iteration > 0 — and nothing recorded twice.
+ * event and a `ppo/resumed_at_iteration` metric row at an iteration > 0 — and nothing recorded twice. A second run of
+ * the same spec without a kill must then end with the same models (sha256) and the same metrics.
  */
 import type { LabelerEvent } from '../../apps/cli/simulated-labelers';
 import { DurableStack, FAST_TUNING } from './durable-stack';
+import { experimentOutcome } from '../experiment-outcome';
 import { checkExperimentIntegrity } from './experiment-integrity';
 
 jest.setTimeout(300_000);
@@ -120,6 +122,21 @@ it('completes an experiment whose worker is killed with SIGKILL during PPO, resu
     // Every ranking a labeler was told was accepted is stored.
     const accepted = new Set(events.flatMap((e) => (e.type === 'submitted' ? [`${e.taskId}/${e.labeler}`] : [])));
     expect(accepted.size).toBe(report.facts.rounds[0].rankings);
+
+    // The kill changed nothing: the same spec run again without one trains the same models, byte for byte, and
+    // records the same metrics (the iterations redone after the resume recompute what the lost ones had).
+    const control = await stack.launch(SPEC);
+    const controlStop = new AbortController();
+    const controlLabeling = stack.label(control, { labelers: 2, seed: 11, signal: controlStop.signal });
+    try {
+      expect(await stack.waitForEnd(control, 240_000)).toBe('completed');
+    } finally {
+      controlStop.abort();
+      await controlLabeling.catch(() => undefined);
+    }
+    const killedRun = await experimentOutcome(stack.db, experimentId);
+    expect(killedRun.metrics.some((m) => m.name.startsWith('ppo/iter/'))).toBe(true);
+    expect(await experimentOutcome(stack.db, control)).toEqual(killedRun);
   } catch (e) {
     (e as Error).message += stack.logs();
     throw e;
