@@ -75,7 +75,8 @@ export async function runSimulatedLabelers(opts: SimulatedLabelersOptions): Prom
   const names = Array.from({ length: opts.labelers }, (_, i) => `sim-${scopeTag}-${i + 1}`);
   // Completions the oracle scores equal (duplicates, say) are submitted as ties, as a careful person would.
   const sim = task.simulatedLabeler({ noise: opts.noise, seed: `${opts.seed}`, markTies: true });
-  // task id → the simulated labelers that claimed it, in claim order: a labeler's index there is its slot
+  // task id → the simulated labelers that claimed it, in claim order: a labeler's index there is its slot. Counted in
+  // this process, which is the one pool per experiment: a second pool would take over the same accounts anyway.
   const claimants = new Map<string, string[]>();
   const slotOf = (taskId: string, labeler: string): number => {
     const list = claimants.get(taskId) ?? [];
