@@ -9,8 +9,8 @@
  * the same spec without a kill must then end with the same models (sha256) and the same metrics.
  */
 import type { LabelerEvent } from '../../apps/cli/simulated-labelers';
-import { DurableStack, FAST_TUNING } from './durable-stack';
 import { experimentOutcome } from '../experiment-outcome';
+import { DurableStack, FAST_TUNING } from './durable-stack';
 import { checkExperimentIntegrity } from './experiment-integrity';
 
 jest.setTimeout(300_000);
